@@ -1,0 +1,78 @@
+"""The Whoosh schema and the text analysis behind it.
+
+Every document gets an accent-folded, unstemmed `plain` field (exact words, prefixes,
+typos, highlights) and stemmed `fr` / `en` fields chosen by its language. Only built-in
+Whoosh analysis classes appear here: the schema is pickled into the index, and a custom
+class would tie every index on disk to a module path.
+"""
+
+from __future__ import annotations
+
+import re
+
+from whoosh.analysis import (
+    Analyzer,
+    CharsetFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.support.charset import accent_map
+
+__all__ = ["LANGUAGES", "SCHEMA_VERSION", "TOKEN", "analyzer_for", "make_schema"]
+
+# Bump when the schema or the analysis changes: an index of another version must be rebuilt.
+SCHEMA_VERSION = 1
+LANGUAGES = ("fr", "en")
+
+# A word is a run of letters and digits (a decimal number keeps its point), never starting
+# inside another word. French elisions (l’, d’, qu’, jusqu’…) are not words: the lookahead
+# skips them so `l’alliance` yields `alliance`. U+02BC (ʼ) is a letter to Unicode, so it is
+# excluded by hand to count as an apostrophe like ' and ’.
+TOKEN = re.compile(
+    r"(?<![^\W_\u02bc])"
+    r"(?!(?i:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’ʼ])"
+    r"[^\W_\u02bc]+(?:[.,]\d+)*"
+)
+
+# Whoosh's accent map folds `é`→`e` and `Š`→`s` but leaves ligatures alone; readers type
+# `coeur` for `cœur`.
+_FOLD = {
+    **accent_map,
+    ord("œ"): "oe",
+    ord("Œ"): "oe",
+    ord("æ"): "ae",
+    ord("Æ"): "ae",
+    ord("ß"): "ss",
+}
+
+
+def analyzer_for(field: str) -> Analyzer:
+    """The analyzer of `plain`, `fr` or `en`: tokenize, lowercase, (stop,) fold, (stem)."""
+    chain = RegexTokenizer(TOKEN) | LowercaseFilter()
+    if field == "plain":
+        return chain | CharsetFilter(_FOLD)
+    # Stop words are matched before folding (the lists are accented); stemming comes after
+    # folding, so `deployes` and `déployés` reach the stemmer as the same word.
+    return chain | StopFilter(lang=field) | CharsetFilter(_FOLD) | StemFilter(lang=field)
+
+
+def make_schema() -> Schema:
+    """The schema of every snapsearch index."""
+    return Schema(
+        id=ID(stored=True, unique=True),
+        kind=ID(stored=True),
+        snapshot=ID(stored=True),
+        day=NUMERIC(int, bits=32, stored=True, sortable=True),  # YYYYMMDD
+        paragraph=STORED,
+        code=ID(stored=True),
+        name=STORED,
+        lang=STORED,
+        text=STORED,
+        info=STORED,  # on the title document: what `index status` shows
+        plain=TEXT(analyzer=analyzer_for("plain"), phrase=False),
+        fr=TEXT(analyzer=analyzer_for("fr"), phrase=False),
+        en=TEXT(analyzer=analyzer_for("en"), phrase=False),
+    )

@@ -1,0 +1,307 @@
+"""The `search` command: parses arguments, calls the library, formats its answers.
+
+Exit codes follow grep: 0 found, 1 nothing found, 2 error (one `error: …` line on stderr).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from index import (
+    BuildReport,
+    IndexDir,
+    SnapsearchError,
+    build,
+    default_root,
+    list_snapshots,
+    sample_path,
+)
+from index.build import DEFAULT_LOCK_WAIT
+from index.parse import DEFAULT_MAX_BYTES
+
+from .engine import KINDS, Engine, Hit, Results
+from .snippet import snippet
+
+__all__ = ["cli", "main"]
+
+FOUND, NOT_FOUND, ERROR = 0, 1, 2
+
+
+class _Group(click.Group):
+    """The top-level group: every failure becomes one `error:` line and exit code 2."""
+
+    def main(self, *args: Any, **kwargs: Any) -> NoReturn:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
+            code = _fail(f"{exc.format_message()}{hint}")
+        except click.ClickException as exc:
+            code = _fail(exc.format_message())
+        except SnapsearchError as exc:
+            code = _fail(str(exc))
+        except (click.Abort, KeyboardInterrupt):
+            code = _fail("interrupted", 130)
+        except BrokenPipeError:
+            # The reader went away (`search query … | head`): nothing more to say.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            code = FOUND
+        except Exception as exc:
+            if os.environ.get("SNAPSEARCH_DEBUG"):
+                raise
+            code = _fail(f"unexpected {type(exc).__name__}: {exc} (rerun with SNAPSEARCH_DEBUG=1)")
+        sys.exit(code if isinstance(code, int) else FOUND)
+
+
+def _fail(message: str, code: int = 2) -> int:
+    _error(message)
+    return code
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--index",
+    "index_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="SEARCH_INDEX",
+    help="Index folder [env SEARCH_INDEX; default: the user data folder].",
+)
+@click.version_option(package_name="snapsearch")
+@click.pass_context
+def cli(ctx: click.Context, index_path: Path | None) -> None:
+    """Search and question snapshots of a news page, offline."""
+    ctx.obj = IndexDir(index_path or default_root())
+
+
+@cli.group("index")
+def index_group() -> None:
+    """Build and inspect the index."""
+
+
+@index_group.command("build")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--rebuild", is_flag=True, help="Replace the whole index with these snapshots.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option(
+    "--max-size",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_MAX_BYTES / 1e6,
+    show_default=True,
+    help="Refuse snapshot files larger than this many MB.",
+)
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_LOCK_WAIT,
+    show_default=True,
+    help="Seconds to wait for another build to finish.",
+)
+@click.pass_obj
+def build_command(
+    index_dir: IndexDir,
+    paths: tuple[Path, ...],
+    rebuild: bool,
+    as_json: bool,
+    max_size: float,
+    wait: float,
+) -> int:
+    """Index snapshot files, or folders of them (*.txt); only new and changed ones are read."""
+    with _progress_bar() as progress:
+        report = build(
+            index_dir,
+            list(paths),
+            rebuild=rebuild,
+            max_bytes=int(max_size * 1e6),
+            lock_wait=wait,
+            progress=progress,
+        )
+    for path, reason in report.failed:
+        _error(f"{path}: {reason}")
+    if as_json:
+        _print_json(report.to_json())
+    else:
+        click.echo(_summary(report, index_dir))
+    return ERROR if report.failed else FOUND
+
+
+@index_group.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_obj
+def status_command(index_dir: IndexDir, as_json: bool) -> int:
+    """List the snapshots in the index."""
+    if index_dir.exists():
+        ix = index_dir.open()
+        with ix.searcher() as searcher:
+            snapshots, documents = list_snapshots(searcher), searcher.doc_count()
+    else:
+        snapshots, documents = [], 0
+    if as_json:
+        _print_json(
+            {
+                "index": str(index_dir.root),
+                "documents": documents,
+                "snapshots": [vars(s) for s in snapshots],
+            }
+        )
+    elif not snapshots:
+        click.echo(f"No index at {index_dir.root} yet; build one with `search index build PATH…`.")
+    else:
+        _print_status(index_dir, snapshots, documents)
+    return FOUND if snapshots else NOT_FOUND
+
+
+@cli.command("query")
+@click.argument("text", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--kind", type=click.Choice(KINDS), help="Only documents of this kind.")
+@click.option("--snapshot", metavar="ID|latest", help="Only this snapshot.")
+@click.pass_obj
+def query_command(
+    index_dir: IndexDir,
+    text: tuple[str, ...],
+    as_json: bool,
+    limit: int,
+    kind: str | None,
+    snapshot: str | None,
+) -> int:
+    """Find TEXT: every word must match; the last one may be the start of a word."""
+    engine = open_engine(index_dir)
+    results = engine.search(" ".join(text), limit=limit, kind=kind, snapshot=snapshot)
+    if as_json:
+        _print_json(results.to_json())
+    else:
+        _print_results(results)
+    return FOUND if results.hits else NOT_FOUND
+
+
+def open_engine(index_dir: IndexDir) -> Engine:
+    """An engine on the index, indexing the bundled sample first when there is none."""
+    if not index_dir.exists():
+        sample = sample_path()
+        _note(f"No index at {index_dir.root} yet: indexing the bundled sample {sample.name} first.")
+        report = build(index_dir, [sample])
+        for path, reason in report.failed:
+            raise SnapsearchError(f"{path}: {reason}")
+    return Engine(index_dir)
+
+
+# ----------------------------------------------------------------------------- output
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console  # rich costs ~40 ms to import: only when printing
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=not sys.stdout.isatty())
+
+
+def _label(hit: Hit) -> str:
+    if hit.kind == "paragraph":
+        return f"¶{hit.paragraph}"
+    if hit.kind == "rate":
+        return f"rate {hit.code}"
+    if hit.kind == "quote":
+        return f"index {hit.name}"
+    return "title"
+
+
+def _print_results(results: Results) -> None:
+    from rich.text import Text
+
+    console = _console()
+    for hit in results.hits:
+        head = Text()
+        head.append(hit.snapshot, style="bold")
+        head.append(f"  {hit.date}  ", style="dim")
+        head.append(_label(hit), style="bold cyan")
+        console.print(head)
+        shown, spans = snippet(hit.text, hit.highlights)
+        body = Text("    " + shown)  # Text() never parses markup: news text has `[`
+        for start, end in spans:
+            body.stylize("bold reverse", start + 4, end + 4)
+        console.print(body)
+    more = f"{len(results.hits)} of {results.total}" if results.total > len(results.hits) else ""
+    count = more or str(results.total)
+    typo = " (one typo forgiven)" if results.fuzzy else ""
+    _note(f"{count} hit{'s' * (results.total != 1)} for {results.query!r}{typo}")
+
+
+def _print_status(index_dir: IndexDir, snapshots: list[Any], documents: int) -> None:
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold")
+    for column in ("snapshot", "date", "documents", "sha256"):
+        table.add_column(column, justify="right" if column == "documents" else "left", no_wrap=True)
+    table.add_column("headline", overflow="fold")
+    for s in snapshots:
+        table.add_row(s.id, s.date, str(s.documents), s.sha256[:12], s.headline)
+    console = _console()
+    console.print(table)
+    plural = "s" * (len(snapshots) != 1)
+    console.print(f"{len(snapshots)} snapshot{plural}, {documents} documents in {index_dir.root}")
+
+
+def _summary(report: BuildReport, index_dir: IndexDir) -> str:
+    parts = [
+        f"{len(report.added)} added",
+        f"{len(report.updated)} updated",
+        f"{len(report.unchanged)} unchanged",
+        f"{len(report.failed)} failed",
+    ]
+    return f"{', '.join(parts)}; {report.documents} documents in {index_dir.root}"
+
+
+class _progress_bar:
+    """A rich progress bar on a terminal once a build has many files; silent otherwise."""
+
+    MIN_FILES = 20
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        return self._advance if sys.stderr.isatty() else None
+
+    def _advance(self, done: int, total: int) -> None:
+        if total < self.MIN_FILES:
+            return
+        if self._bar is None:
+            from rich.progress import Progress
+
+            self._bar = Progress(console=_console(stderr=True), transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("indexing", total=total)
+        self._bar.update(self._task, completed=done)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def _print_json(data: object) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _note(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _error(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+
+
+# ------------------------------------------------------------------------ entry point
+
+
+def main() -> NoReturn:
+    """The `search` console script."""
+    cli.main(prog_name="search")

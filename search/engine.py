@@ -1,0 +1,240 @@
+"""Run user text against the index and return plain results with highlight spans."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh.query import And, Query, Term
+from whoosh.sorting import FieldFacet, ScoreFacet
+from whoosh.support.levenshtein import damerau_levenshtein
+
+from index import IndexDir, SnapshotInfo, list_snapshots
+from index.errors import SnapsearchError
+
+from .query import FUZZY_MIN_LENGTH, Word, build_query, words
+
+__all__ = ["KINDS", "Engine", "Hit", "Results", "UnknownSnapshotError"]
+
+KINDS = ("paragraph", "rate", "quote", "title")
+Span = tuple[int, int]
+
+
+class UnknownSnapshotError(SnapsearchError):
+    """A snapshot id that the index does not hold."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching document, with character spans of the matched words in `text`."""
+
+    id: str
+    kind: str
+    snapshot: str
+    date: str
+    paragraph: int | None
+    code: str | None
+    name: str | None
+    lang: str | None
+    score: float
+    text: str
+    highlights: tuple[Span, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "snapshot": self.snapshot,
+            "date": self.date,
+            "paragraph": self.paragraph,
+            "code": self.code,
+            "name": self.name,
+            "lang": self.lang,
+            "score": round(self.score, 6),
+            "text": self.text,
+            "highlights": [list(span) for span in self.highlights],
+        }
+
+
+@dataclass(frozen=True)
+class Results:
+    """The hits of one query; `fuzzy` says a typo was forgiven to find them."""
+
+    query: str
+    total: int
+    hits: tuple[Hit, ...]
+    fuzzy: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "fuzzy": self.fuzzy,
+            "hits": [hit.to_json() for hit in self.hits],
+        }
+
+
+class Engine:
+    """A long-lived searcher over one index folder; `refresh()` picks up new commits."""
+
+    def __init__(self, index_dir: IndexDir) -> None:
+        self.index_dir = index_dir
+        self._open()
+
+    def _open(self) -> None:
+        self._generation = self.index_dir.generation()
+        self._ix = self.index_dir.open()
+        self._searcher = self._ix.searcher()
+        self._analyzers = {name: self._ix.schema[name].analyzer for name in ("plain", "fr", "en")}
+
+    def close(self) -> None:
+        self._searcher.close()
+
+    def refresh(self) -> None:
+        """See the latest commit, or the new generation after a rebuild."""
+        if self.index_dir.generation() != self._generation:
+            self._searcher.close()
+            self._open()
+        else:
+            self._searcher = self._searcher.refresh()
+
+    @property
+    def searcher(self) -> Any:
+        """The current Whoosh searcher (for modules of this package that need it)."""
+        return self._searcher
+
+    def words(self, text: str) -> list[Word]:
+        """`text` split into words and analysed as the index analyses documents."""
+        return words(text, self._analyzers)
+
+    def snapshots(self) -> list[SnapshotInfo]:
+        """The snapshots in the index, oldest first."""
+        return list_snapshots(self._searcher)
+
+    def resolve_snapshot(self, snapshot: str | None) -> str | None:
+        """The id `snapshot` stands for (`latest` is the newest), or raise if unknown."""
+        if snapshot is None:
+            return None
+        known = self.snapshots()
+        if snapshot == "latest":
+            return known[-1].id if known else None
+        if not any(info.id == snapshot for info in known):
+            raise UnknownSnapshotError(
+                f"no snapshot {snapshot!r} in the index; `search index status` lists them"
+            )
+        return snapshot
+
+    def search(
+        self,
+        text: str,
+        *,
+        limit: int | None = 10,
+        kind: str | None = None,
+        snapshot: str | None = None,
+        prefix_last: bool = True,
+    ) -> Results:
+        """Documents matching every word of `text`, best first, newest first on ties.
+
+        When nothing matches exactly, one typo is forgiven on words of 5+ letters.
+        """
+        typed = self.words(text)
+        filters = self._filters(kind, self.resolve_snapshot(snapshot))
+        query = build_query(typed, prefix_last=prefix_last)
+        if query is None:
+            return Results(text, 0, ())
+        total, hits = self.run(query, limit=limit, filter=filters)
+        if total or not any(len(w.plain) >= FUZZY_MIN_LENGTH for w in typed):
+            return Results(text, total, hits)
+        query = build_query(typed, prefix_last=prefix_last, typos=self.within_one_typo)
+        assert query is not None
+        total, hits = self.run(query, limit=limit, filter=filters)
+        return Results(text, total, hits, fuzzy=bool(total))
+
+    def within_one_typo(self, word: str) -> list[str]:
+        """Index words one typo from `word`: a letter added, dropped, changed or two swapped.
+
+        Whoosh's FuzzyTerm counts a swap of two letters as two edits (plain Levenshtein), yet
+        it is the commonest typo; so candidates come from its fast automaton at distance 2,
+        sharing the first letter, and are kept at Damerau-Levenshtein distance 1.
+        """
+        reader = self._searcher.reader()
+        candidates = reader.terms_within("plain", word, 2, prefix=1)
+        return sorted(c for c in candidates if damerau_levenshtein(c, word, 1) <= 1)
+
+    def run(
+        self, query: Query, *, limit: int | None = 10, filter: Query | None = None
+    ) -> tuple[int, tuple[Hit, ...]]:
+        """Run a prepared Whoosh query; the total count and the top `limit` hits."""
+        results = self._searcher.search(
+            query,
+            limit=limit,
+            filter=filter,
+            sortedby=[ScoreFacet(), FieldFacet("day", reverse=True)],
+        )
+        terms = _matched_terms(query, self._searcher.reader())
+        hits = tuple(self._hit(h.fields(), -h.score[0], terms) for h in results)
+        return len(results), hits
+
+    def _filters(self, kind: str | None, snapshot: str | None) -> Query | None:
+        terms = [Term("kind", kind)] if kind else []
+        terms += [Term("snapshot", snapshot)] if snapshot else []
+        return And(terms) if terms else None
+
+    def _hit(self, fields: dict[str, Any], score: float, terms: dict[str, set[str]]) -> Hit:
+        lang = fields.get("lang")
+        day = fields["day"]
+        return Hit(
+            id=fields["id"],
+            kind=fields["kind"],
+            snapshot=fields["snapshot"],
+            date=f"{day // 10000:04d}-{day // 100 % 100:02d}-{day % 100:02d}",
+            paragraph=fields.get("paragraph"),
+            code=fields.get("code"),
+            name=fields.get("name"),
+            lang=lang,
+            score=score,
+            text=fields["text"],
+            highlights=self.highlight(
+                fields["text"], terms, ("fr", "en") if lang is None else (lang,)
+            ),
+        )
+
+    def highlight(
+        self, text: str, terms: dict[str, set[str]], langs: Iterable[str]
+    ) -> tuple[Span, ...]:
+        """Spans of `text` whose words analyse to one of `terms` (by field), merged."""
+        spans: set[Span] = set()
+        for field in ("plain", *langs):
+            wanted = terms.get(field)
+            if not wanted:
+                continue
+            for token in self._analyzers[field](text, chars=True):
+                if token.text in wanted:
+                    spans.add((token.startchar, token.endchar))
+        return _merge(sorted(spans))
+
+
+def _matched_terms(query: Query, reader: Any) -> dict[str, set[str]]:
+    """The index terms `query` matches (prefixes and typos expanded), by field.
+
+    Not `Query.existing_terms`: in Whoosh 2.7.5 its inner loop rebinds its `fieldname`
+    argument, so after the first leaf it silently skips every leaf of another field.
+    """
+    grouped: dict[str, set[str]] = {}
+    for leaf in query.leaves():
+        for field, term in leaf.expanded_terms(reader):
+            if (field, term) in reader:
+                text = term.decode("utf-8") if isinstance(term, bytes) else term
+                grouped.setdefault(field, set()).add(text)
+    return grouped
+
+
+def _merge(spans: list[Span]) -> tuple[Span, ...]:
+    merged: list[Span] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return tuple(merged)

@@ -1,0 +1,72 @@
+"""User text to Whoosh queries, without Whoosh's query language.
+
+Whatever a user types is only ever split into words: quotes, brackets, `*`, `AND` or
+`field:` are plain characters here, so no input can be a syntax error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from whoosh.analysis import Analyzer
+from whoosh.query import And, Or, Prefix, Query, Term
+
+from index.analysis import LANGUAGES, TOKEN
+
+__all__ = ["FUZZY_MIN_LENGTH", "Word", "build_query", "words"]
+
+FUZZY_MIN_LENGTH = 5  # shorter words have too many neighbours at one edit
+
+
+@dataclass(frozen=True)
+class Word:
+    """One typed word as each field's analysis sees it ("" when a field drops it)."""
+
+    raw: str
+    plain: str
+    stems: tuple[tuple[str, str], ...]  # (field, stemmed form) for each language that keeps it
+
+
+def _first_token(analyzer: Analyzer, text: str) -> str:
+    return next((t.text for t in analyzer(text)), "")
+
+
+def words(text: str, analyzers: Mapping[str, Analyzer]) -> list[Word]:
+    """The words of `text`, analysed by the index's own analyzers."""
+    found = []
+    for match in TOKEN.finditer(text):
+        raw = match.group()
+        plain = _first_token(analyzers["plain"], raw)
+        if not plain:
+            continue
+        stems = tuple(
+            (lang, stem) for lang in LANGUAGES if (stem := _first_token(analyzers[lang], raw))
+        )
+        found.append(Word(raw, plain, stems))
+    return found
+
+
+def build_query(
+    typed: list[Word],
+    *,
+    prefix_last: bool = True,
+    typos: Callable[[str], list[str]] | None = None,
+    conjunctive: bool = True,
+) -> Query | None:
+    """Every word must match (or any, when not `conjunctive`) as typed, by stem, or as a
+    prefix for the last one; `typos` lists the index words one typo away from a word."""
+    clauses: list[Query] = []
+    for position, word in enumerate(typed):
+        options: list[Query] = [Term("plain", word.plain)]
+        options += [Term(lang, stem) for lang, stem in word.stems]
+        if prefix_last and position == len(typed) - 1:
+            options.append(Prefix("plain", word.plain))
+        if typos is not None and len(word.plain) >= FUZZY_MIN_LENGTH:
+            options += [Term("plain", near) for near in typos(word.plain)]
+        clauses.append(Or(options))
+    if not clauses:
+        return None
+    if len(clauses) == 1:
+        return clauses[0]
+    return And(clauses) if conjunctive else Or(clauses)

@@ -1,0 +1,32 @@
+"""Cut a window of text around its highlights, for one-line displays."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = ["snippet"]
+
+Span = tuple[int, int]
+
+
+def snippet(text: str, spans: Sequence[Span], width: int = 240) -> tuple[str, tuple[Span, ...]]:
+    """At most about `width` characters of `text` around the first highlight, cut at word
+    boundaries with `…`, and the highlight spans moved into the cut text."""
+    if len(text) <= width:
+        return text, tuple(spans)
+    first = spans[0][0] if spans else 0
+    start = max(0, first - width // 3)
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < first else start
+    end = min(len(text), start + width)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > first else end
+    prefix = "…" if start else ""
+    suffix = "…" if end < len(text) else ""
+    shift = len(prefix) - start
+    moved = tuple(
+        (max(a, start) + shift, min(b, end) + shift) for a, b in spans if a < end and b > start
+    )
+    return prefix + text[start:end] + suffix, moved
