@@ -151,6 +151,15 @@ class Engine:
         total, hits = self.run(query, limit=limit, filter=filters)
         return Results(text, total, hits, fuzzy=bool(total))
 
+    def document(self, doc_id: str, highlight: str = "") -> Hit | None:
+        """The document `doc_id` (e.g. `snapshot:p4`), with the words of `highlight` marked."""
+        fields = self._searcher.document(id=doc_id)
+        if fields is None:
+            return None
+        query = build_query(self.words(highlight), prefix_last=True)
+        terms = _matched_terms(query, self._searcher.reader()) if query is not None else {}
+        return self._hit(fields, 0.0, terms)
+
     def within_one_typo(self, word: str) -> list[str]:
         """Index words one typo from `word`: a letter added, dropped, changed or two swapped.
 
