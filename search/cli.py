@@ -26,8 +26,8 @@ from index import (
 from index.build import DEFAULT_LOCK_WAIT
 from index.parse import DEFAULT_MAX_BYTES
 
-from .engine import KINDS, Engine, Hit, Results
-from .snippet import snippet
+from .engine import KINDS, Engine, Results
+from .snippet import label, snippet
 
 __all__ = ["cli", "main"]
 
@@ -183,6 +183,17 @@ def query_command(
     return FOUND if results.hits else NOT_FOUND
 
 
+@cli.command("tui")
+@click.pass_obj
+def tui_command(index_dir: IndexDir) -> int:
+    """Open the terminal UI: search as you type; Enter asks a question."""
+    engine = open_engine(index_dir)
+    from tui import make_app  # Textual costs ~0.15 s to import: only for this command
+
+    make_app(index_dir, engine).run()
+    return FOUND
+
+
 def open_engine(index_dir: IndexDir) -> Engine:
     """An engine on the index, indexing the bundled sample first when there is none."""
     if not index_dir.exists():
@@ -203,16 +214,6 @@ def _console(stderr: bool = False) -> Any:
     return Console(stderr=stderr, highlight=False, soft_wrap=not sys.stdout.isatty())
 
 
-def _label(hit: Hit) -> str:
-    if hit.kind == "paragraph":
-        return f"¶{hit.paragraph}"
-    if hit.kind == "rate":
-        return f"rate {hit.code}"
-    if hit.kind == "quote":
-        return f"index {hit.name}"
-    return "title"
-
-
 def _print_results(results: Results) -> None:
     from rich.text import Text
 
@@ -221,7 +222,7 @@ def _print_results(results: Results) -> None:
         head = Text()
         head.append(hit.snapshot, style="bold")
         head.append(f"  {hit.date}  ", style="dim")
-        head.append(_label(hit), style="bold cyan")
+        head.append(label(hit.kind, hit.paragraph, hit.code, hit.name), style="bold cyan")
         console.print(head)
         shown, spans = snippet(hit.text, hit.highlights)
         body = Text("    " + shown)  # Text() never parses markup: news text has `[`

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["snippet"]
+__all__ = ["label", "snippet"]
 
 Span = tuple[int, int]
 
@@ -30,3 +30,14 @@ def snippet(text: str, spans: Sequence[Span], width: int = 240) -> tuple[str, tu
         (max(a, start) + shift, min(b, end) + shift) for a, b in spans if a < end and b > start
     )
     return prefix + text[start:end] + suffix, moved
+
+
+def label(kind: str, paragraph: int | None, code: str | None, name: str | None) -> str:
+    """How a document is named in lists: `¶3`, `rate GBP`, `index AEX` or `title`."""
+    if kind == "paragraph":
+        return f"¶{paragraph}"
+    if kind == "rate":
+        return f"rate {code}"
+    if kind == "quote":
+        return f"index {name}"
+    return "title"
