@@ -1,0 +1,101 @@
+"""Screens over the main one: a document with its neighbours, and the help."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Markdown, Static
+
+from search import Hit
+
+from .render import hit_heading, marked
+
+if TYPE_CHECKING:
+    from .app import SnapsearchApp
+
+__all__ = ["DocumentScreen", "HelpScreen"]
+
+
+class DocumentScreen(Screen[None]):
+    """One whole document with its highlights; paragraphs step to their neighbours."""
+
+    BINDINGS = [
+        Binding("escape,q", "dismiss", "Back"),
+        Binding("left,p", "step(-1)", "Previous ¶"),
+        Binding("right,n", "step(1)", "Next ¶"),
+    ]
+
+    def __init__(self, hit: Hit, highlight: str) -> None:
+        super().__init__()
+        self.hit = hit
+        self.highlight = highlight
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="doc-heading")
+        with VerticalScroll(id="doc-body"):
+            yield Static(id="doc-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        self.query_one("#doc-heading", Static).update(hit_heading(self.hit))
+        self.query_one("#doc-text", Static).update(marked(self.hit.text, self.hit.highlights))
+        self.query_one("#doc-body", VerticalScroll).scroll_home(animate=False)
+
+    def action_step(self, delta: int) -> None:
+        if self.hit.paragraph is None:
+            self.notify("Only paragraphs have neighbours.", severity="warning")
+            return
+        app: SnapsearchApp = self.app  # type: ignore[assignment]
+        number = self.hit.paragraph + delta
+        neighbour = app.document(f"{self.hit.snapshot}:p{number}", self.highlight)
+        if neighbour is None:
+            self.notify("No paragraph there.", severity="warning")
+            return
+        self.hit = neighbour
+        self._show()
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)
+
+
+HELP = """\
+# snapsearch
+
+**Type** to search every snapshot as you type: every word must match, accents and case
+never matter, the last word may be the start of a word, and one typo is forgiven.
+
+**Enter** asks the text as a question: the answer comes from the snapshots, with numbered
+citations. Choose a citation to open its source.
+
+| key | what it does |
+|---|---|
+| `↓` / `tab` | from the search box to the results |
+| `enter` on a result or citation | open the whole document |
+| `←` `→` (or `p` `n`) in a document | previous / next paragraph |
+| `escape` | back, or to the search box |
+| `ctrl+y` | copy the last answer with its citations |
+| `ctrl+r` | re-index the snapshots the index came from |
+| `ctrl+p` | commands: restrict to one snapshot, re-index, theme |
+| `ctrl+g` | this help |
+| `ctrl+q` | quit |
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    """What the keys do."""
+
+    BINDINGS = [Binding("escape,q,ctrl+g", "dismiss", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Markdown(HELP)
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)
