@@ -1,0 +1,73 @@
+"""`search tui` in a real terminal (tmux): start it, type, read the screen, quit."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEARCH_BIN
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+class Terminal:
+    """A tmux session on a private server socket running one command."""
+
+    def __init__(self, command: str, size: tuple[int, int]) -> None:
+        self.socket = f"snapsearch-{uuid.uuid4().hex[:8]}"
+        width, height = size
+        self._tmux("new-session", "-d", "-s", "t", "-x", str(width), "-y", str(height), command)
+
+    def _tmux(self, *args: str) -> str:
+        done = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10
+        )
+        return done.stdout
+
+    def type(self, *keys: str) -> None:
+        self._tmux("send-keys", "-t", "t", *keys)
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-t", "t", "-p")
+
+    def wait_for(self, text: str, timeout: float = 20) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never appeared on screen:\n{self.screen()}")
+
+    def alive(self) -> bool:
+        return "t" in self._tmux("list-sessions", "-F", "#{session_name}").split()
+
+    def close(self) -> None:
+        self._tmux("kill-server")
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Terminal]:
+    command = f"env SEARCH_INDEX={tmp_path / 'ix'} TERM=xterm-256color {SEARCH_BIN} tui"
+    term = Terminal(command, (80, 24))
+    yield term
+    term.close()
+
+
+def test_type_read_and_quit_in_a_real_terminal(terminal: Terminal) -> None:
+    terminal.wait_for("190 documents")  # the first run indexed the bundled sample
+    terminal.type("Kour")
+    screen = terminal.wait_for("¶3")
+    assert "Koursk" in screen and "1 hit" in screen
+    assert "^q Quit" in screen  # the footer shows the bindings
+    terminal.type("C-q")
+    deadline = time.monotonic() + 10
+    while terminal.alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not terminal.alive()
