@@ -24,7 +24,7 @@ from whoosh.support.charset import accent_map
 __all__ = ["LANGUAGES", "SCHEMA_VERSION", "TOKEN", "analyzer_for", "make_schema"]
 
 # Bump when the schema or the analysis changes: an index of another version must be rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 LANGUAGES = ("fr", "en")
 
 # A word is a run of letters and digits (a decimal number keeps its point), never starting
@@ -68,6 +68,11 @@ def make_schema() -> Schema:
         day=NUMERIC(int, bits=32, stored=True, sortable=True),  # YYYYMMDD
         paragraph=STORED,
         code=ID(stored=True),
+        # `rate:GBP` or `quote:AEX`: one series across snapshots, for histories.
+        series=ID(stored=True),
+        # sha1 of the text: the same paragraph in several snapshots collapses to one hit.
+        digest=ID(stored=True, sortable=True),
+        data=STORED,  # the numbers of a rate or quote, as parsed
         name=STORED,
         lang=STORED,
         text=STORED,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from babel.numbers import get_currency_name
@@ -34,13 +35,17 @@ def documents(snapshot: Snapshot) -> list[Document]:
 
 
 def _base(snapshot: Snapshot, kind: str, key: str, text: str) -> Document:
+    doc_id = f"{snapshot.id}:{key}"
+    # Tables change every day, so only text documents share a digest across snapshots.
+    same = text if kind in ("paragraph", "title") else doc_id
     return {
-        "id": f"{snapshot.id}:{key}",
+        "id": doc_id,
         "kind": kind,
         "snapshot": snapshot.id,
         "day": day_number(snapshot),
         "text": text,
         "plain": text,
+        "digest": hashlib.sha1(same.encode("utf-8")).hexdigest(),
     }
 
 
@@ -80,6 +85,8 @@ def _rate(snapshot: Snapshot, rate: Rate) -> Document:
     base = snapshot.base or "base"
     doc = _base(snapshot, "rate", f"rate:{rate.code}", f"1 {base} = {rate.raw} {rate.code}{names}")
     doc.update(code=rate.code, name=en or None, fr=fr, en=en, lang=None)
+    doc["series"] = f"rate:{rate.code}"
+    doc["data"] = {"value": rate.value, "raw": rate.raw, "base": snapshot.base}
     return doc
 
 
@@ -94,7 +101,8 @@ def _quote(snapshot: Snapshot, quote: Quote) -> Document:
         moves.append(f"{quote.percent:+.2f}%")
     text = " ".join(parts) + (f" ({', '.join(moves)})" if moves else "")
     doc = _base(snapshot, "quote", f"quote:{quote.name}", text)
-    doc.update(code=None, name=quote.name, lang=None)
+    doc.update(code=None, name=quote.name, lang=None, series=f"quote:{quote.name}")
+    doc["data"] = {"level": quote.level, "change": quote.change, "percent": quote.percent}
     return doc
 
 
