@@ -160,6 +160,12 @@ class Engine:
         terms = _matched_terms(query, self._searcher.reader()) if query is not None else {}
         return self._hit(fields, 0.0, terms)
 
+    def documents(self, **terms: str) -> list[Hit]:
+        """Every document whose indexed fields equal `terms` (e.g. `series="rate:GBP"`),
+        oldest snapshot first."""
+        found = [self._hit(fields, 0.0, {}) for fields in self._searcher.documents(**terms)]
+        return sorted(found, key=lambda hit: (hit.date, hit.snapshot, hit.id))
+
     def within_one_typo(self, word: str) -> list[str]:
         """Index words one typo from `word`: a letter added, dropped, changed or two swapped.
 
