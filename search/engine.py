@@ -40,6 +40,7 @@ class Hit:
     score: float
     text: str
     highlights: tuple[Span, ...]
+    data: dict[str, Any] | None = None  # a rate's or quote's numbers
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +55,7 @@ class Hit:
             "score": round(self.score, 6),
             "text": self.text,
             "highlights": [list(span) for span in self.highlights],
+            "data": self.data,
         }
 
 
@@ -213,6 +215,7 @@ class Engine:
             highlights=self.highlight(
                 fields["text"], terms, ("fr", "en") if lang is None else (lang,)
             ),
+            data=fields.get("data"),
         )
 
     def highlight(
