@@ -1,0 +1,52 @@
+"""Run one snapsearch build in its own process and print what it cost as one JSON line.
+
+    worker.py build ROOT PATH...   full build of a fresh index folder
+    worker.py add ROOT PATH...     incremental build into an existing one
+
+A process of its own gives the build's true peak memory (ru_maxrss) and keeps the
+benchmark's own imports and caches out of both the memory and the time.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+from index import IndexDir, build
+
+
+def _rss_kb() -> int:
+    # ru_maxrss is in kilobytes on Linux (bytes on macOS; this machine is Linux).
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def main(argv: list[str]) -> None:
+    """Build, then print seconds, documents and peak memory as JSON on stdout."""
+    mode, root, *paths = argv
+    if mode not in ("build", "add"):
+        raise SystemExit(f"usage: worker.py build|add ROOT PATH... (not {mode!r})")
+    index_dir = IndexDir(Path(root))
+    baseline = _rss_kb()
+    start = time.perf_counter()
+    report = build(index_dir, [Path(p) for p in paths], rebuild=mode == "build")
+    seconds = time.perf_counter() - start
+    if report.failed:
+        raise SystemExit(f"build failed: {report.failed[:3]}")
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "snapshots": len(report.added) + len(report.updated),
+                "documents": report.documents,
+                "peak_rss_kb": _rss_kb(),
+                "baseline_rss_kb": baseline,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
