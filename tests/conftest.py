@@ -78,3 +78,39 @@ def run_process(*args: str, index: Path, timeout: float = 60) -> subprocess.Comp
     return subprocess.run(
         [str(SEARCH_BIN), *args], capture_output=True, text=True, env=env, timeout=timeout
     )
+
+
+SERIES_PARAGRAPHS = [
+    "Le gouvernement tchèque a présenté lundi un budget prudent pour l’année prochaine.",
+    "La ministre des Finances a défendu des économies dans les transports publics.",
+    "Les syndicats ont annoncé une manifestation sur la place Venceslas samedi.",
+]
+
+
+def write_series(folder: Path) -> list[Path]:
+    """Three dated snapshots with known rates, indexes and article edits.
+
+    Day 2 repeats day 1's article; day 3 rewrites paragraph 2, drops paragraph 3 and
+    adds a new one. GBP: 0.87 → 0.88 → 0.86; AEX: 980 → 985.5 → 975; USD only on days 1-2.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    day3 = [
+        SERIES_PARAGRAPHS[0],
+        "La ministre des Finances a défendu mardi des économies dans les transports publics.",
+        "Le président a promulgué la loi sur les retraites après un long débat au Sénat.",
+    ]
+    days = [
+        ("2026-11-22", SERIES_PARAGRAPHS, {"GBP": "0.87", "USD": "1.15", "JPY": "160.1"}, "980"),
+        ("2026-11-23", SERIES_PARAGRAPHS, {"GBP": "0.88", "USD": "1.16", "JPY": "161.2"}, "985.5"),
+        ("2026-11-24", day3, {"GBP": "0.86", "JPY": "159.3"}, "975"),
+    ]
+    paths = []
+    for day, paragraphs, rates, aex in days:
+        path = folder / f"daily-{day}.txt"
+        quotes = [("AEX", "+1.0", aex, "+0.10%"), ("BEL20", "-2.0", "4900", "-0.04%")]
+        path.write_text(
+            make_page(headline="Budget", paragraphs=paragraphs, rates=rates, quotes=quotes),
+            "utf-8",
+        )
+        paths.append(path)
+    return paths

@@ -1,0 +1,98 @@
+"""Follow a folder of snapshots: index what is there, then every file that appears or
+changes, one build per batch of changes.
+
+A file is indexed once its size and modification time have held still for `settle`
+seconds, so a snapshot being copied in is not indexed half-way. Files that fail are
+logged and retried on their next change; deleted files stay in the index (it is the
+history of the page, and often its only copy).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from watchfiles import Change
+from watchfiles import watch as watch_changes
+
+from .build import SNAPSHOT_SUFFIX, BuildReport, build
+from .errors import IndexBusyError
+from .parse import DEFAULT_MAX_BYTES
+from .store import IndexDir
+
+__all__ = ["DEFAULT_SETTLE", "watch"]
+
+DEFAULT_SETTLE = 0.5
+
+Log = Callable[[str], None]
+
+
+def watch(
+    index_dir: IndexDir,
+    folder: Path,
+    *,
+    log: Log,
+    settle: float = DEFAULT_SETTLE,
+    stop: threading.Event | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> None:
+    """Index `folder`, then follow it until `stop` is set (or Ctrl+C)."""
+    _log_report(log, build(index_dir, [folder], max_bytes=max_bytes))
+    log(f"watching {folder} (Ctrl+C to stop)")
+    pending: set[Path] = set()
+    # yield_on_timeout: an empty batch every half second lets a build that found the
+    # index busy (another process writing) try again without waiting for a new change.
+    for changes in watch_changes(
+        folder,
+        watch_filter=_is_snapshot_change,
+        step=50,
+        stop_event=stop,
+        rust_timeout=500,
+        yield_on_timeout=True,
+    ):
+        pending |= {Path(path) for _, path in changes}
+        if not pending:
+            continue
+        paths = _settled(sorted(pending), settle, stop)
+        try:
+            report = build(index_dir, paths, max_bytes=max_bytes, lock_wait=0.5)
+        except IndexBusyError as exc:
+            log(f"waiting: {exc}")
+            continue
+        pending.clear()
+        _log_report(log, report)
+
+
+def _is_snapshot_change(change: Change, path: str) -> bool:
+    name = Path(path).name
+    return change != Change.deleted and name.endswith(SNAPSHOT_SUFFIX) and name[0] != "."
+
+
+def _signature(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _settled(paths: list[Path], settle: float, stop: threading.Event | None) -> list[Path]:
+    """The paths that still exist, once none of them has changed for `settle` seconds."""
+    before = [_signature(p) for p in paths]
+    while True:
+        time.sleep(settle)
+        after = [_signature(p) for p in paths]
+        if after == before or (stop is not None and stop.is_set()):
+            return [p for p, sig in zip(paths, after, strict=True) if sig is not None]
+        before = after
+
+
+def _log_report(log: Log, report: BuildReport) -> None:
+    stamp = time.strftime("%H:%M:%S")
+    for what, ids in (("added", report.added), ("updated", report.updated)):
+        for sid in ids:
+            log(f"{stamp} {what} {sid}")
+    for path, reason in report.failed:
+        log(f"{stamp} error: {path}: {reason}")

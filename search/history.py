@@ -1,0 +1,94 @@
+"""A rate or stock index across snapshots: one value per snapshot, oldest first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from index.errors import SnapsearchError
+
+from .engine import Engine, Hit
+
+__all__ = ["Point", "Series", "UnknownSeriesError", "history", "series_key"]
+
+
+class UnknownSeriesError(SnapsearchError):
+    """Neither a currency code nor a stock index the index knows."""
+
+
+@dataclass(frozen=True)
+class Point:
+    """The value of a series in one snapshot."""
+
+    snapshot: str
+    date: str
+    value: float | None  # a rate, or an index level
+    change: float | None  # an index's change that day (None for rates)
+    percent: float | None
+    hit: Hit
+
+
+@dataclass(frozen=True)
+class Series:
+    """Every value of one rate (`rate:GBP`) or stock index (`quote:AEX`)."""
+
+    key: str
+    kind: str
+    name: str
+    base: str | None
+    points: tuple[Point, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "series": self.key,
+            "kind": self.kind,
+            "name": self.name,
+            "base": self.base,
+            "points": [
+                {
+                    "snapshot": p.snapshot,
+                    "date": p.date,
+                    "value": p.value,
+                    "change": p.change,
+                    "percent": p.percent,
+                    "citation": p.hit.to_json(),
+                }
+                for p in self.points
+            ],
+        }
+
+
+def series_key(engine: Engine, code: str) -> str:
+    """`rate:GBP` or `quote:BEL20` for a currency code or index name, in any case."""
+    wanted = code.strip().upper()
+    for key in (f"rate:{wanted}", f"quote:{wanted}"):
+        if engine.searcher.document(series=key) is not None:
+            return key
+    raise UnknownSeriesError(
+        f"no rate or stock index {code!r} in the index; "
+        "try a currency code (GBP) or an index name (AEX)"
+    )
+
+
+def history(engine: Engine, code: str) -> Series:
+    """Every value of the rate or index `code` across snapshots, oldest first."""
+    key = series_key(engine, code)
+    hits = engine.documents(series=key)
+    kind = hits[0].kind
+    points = tuple(_point(hit) for hit in hits)
+    last = hits[-1]
+    if kind == "rate":
+        name = f"{last.code} ({last.name})" if last.name else str(last.code)
+        base = (last.data or {}).get("base")
+    else:
+        name, base = str(last.name), None
+    return Series(key=key, kind=kind, name=name, base=base, points=points)
+
+
+def _point(hit: Hit) -> Point:
+    data = hit.data or {}
+    if hit.kind == "rate":
+        return Point(hit.snapshot, hit.date, data.get("value"), None, None, hit)
+    return Point(
+        hit.snapshot, hit.date, data.get("level"), data.get("change"), data.get("percent"), hit
+    )
