@@ -1,0 +1,120 @@
+"""Answers from article paragraphs: the best sentence of the best paragraph, or none.
+
+Candidate paragraphs come from BM25 over any of the question's content words; `passages`
+scores their sentences. The best passage answers only when it holds enough of the
+question (`MIN_COVERAGE`) and, weighing whether it holds the expected type of answer,
+enough confidence (`MIN_CONFIDENCE`); otherwise the reply says so honestly and cites the
+closest paragraphs as leads.
+"""
+
+from __future__ import annotations
+
+from whoosh.query import And, Query, Term
+
+from .engine import Engine, Hit
+from .passages import Passage, rank
+from .query import build_query
+from .question import NAME, OTHER, REASON, Question
+from .reply import NOT_FOUND, Answer
+
+__all__ = ["CANDIDATES", "LEADS", "MIN_CONFIDENCE", "MIN_COVERAGE", "paragraph_answer"]
+
+CANDIDATES = 10  # paragraphs retrieved per question
+LEADS = 3  # paragraphs cited when abstaining
+# How much a missing answer type lowers confidence: dates, numbers and places have clear
+# shapes; names less so (`une association d’habitants`); reasons hide in many wordings.
+_TYPE_RELIANCE = {OTHER: 0.15, REASON: 0.4, NAME: 0.5}
+# Below these the best passage is not trusted: see `_trusted`.
+MIN_COVERAGE = 0.4
+MIN_CONFIDENCE = 0.3
+
+
+def paragraph_answer(engine: Engine, question: Question, snapshot: str | None) -> Answer:
+    """The best passage of the paragraphs (of `snapshot`, if given), or an honest no."""
+    query = build_query(list(question.words), prefix_last=False, conjunctive=False)
+    if query is None:
+        return _abstain(question, ())
+    # Daily pages repeat paragraphs: fetch more, keep each text once (its newest copy).
+    _, found = engine.run(query, limit=CANDIDATES * 3, filter=_paragraphs(snapshot))
+    hits = _distinct(found)[:CANDIDATES]
+    passages = rank(engine, question, hits)
+    if not passages or not _trusted(engine, question, passages[0]):
+        leads = tuple(p.hit for p in passages[:LEADS]) if passages else hits[:LEADS]
+        confidence = _confidence(engine, question, passages[0]) if passages else 0.0
+        return _abstain(question, leads, confidence)
+    best = passages[0]
+    text, highlights = _answer_text(best)
+    others = tuple(p.hit for p in passages[1:LEADS] if p.score >= 0.8 * best.score)
+    return Answer(
+        question=question.text,
+        answerable=True,
+        answer=text,
+        confidence=_confidence(engine, question, best),
+        citations=(best.hit, *others),
+        highlights=highlights,
+        lang=question.lang,
+    )
+
+
+def _distinct(hits: tuple[Hit, ...]) -> tuple[Hit, ...]:
+    """Each text once, at its first (best, then newest) place."""
+    seen: set[str] = set()
+    kept = []
+    for hit in hits:
+        if hit.text not in seen:
+            seen.add(hit.text)
+            kept.append(hit)
+    return tuple(kept)
+
+
+def _paragraphs(snapshot: str | None) -> Query:
+    terms = [Term("kind", "paragraph")]
+    terms += [Term("snapshot", snapshot)] if snapshot else []
+    return And(terms) if len(terms) > 1 else terms[0]
+
+
+def _confidence(engine: Engine, question: Question, passage: Passage) -> float:
+    """Coverage of the question's words, discounted when the expected type is missing and
+    halved when the question names something the snapshots never mention."""
+    reliance = _TYPE_RELIANCE.get(question.kind, 0.7)
+    value = passage.coverage * (1 - reliance + reliance * passage.typed)
+    return value / 2 if _unknown_name(engine, question) else value
+
+
+def _unknown_name(engine: Engine, question: Question) -> bool:
+    searcher = engine.searcher
+    return any(
+        word.plain in question.names and not searcher.doc_frequency("plain", word.plain)
+        for word in question.words
+    )
+
+
+def _trusted(engine: Engine, question: Question, passage: Passage) -> bool:
+    return (
+        passage.coverage >= MIN_COVERAGE
+        and _confidence(engine, question, passage) >= MIN_CONFIDENCE
+    )
+
+
+def _answer_text(passage: Passage) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The passage's sentences joined, and the answer span moved into that text."""
+    text = passage.hit.text
+    parts, offset, highlights = [], 0, []
+    focus = passage.span or passage.main
+    for start, end in passage.sentences:
+        if start <= focus[0] and focus[1] <= end:
+            highlights.append((offset + focus[0] - start, offset + focus[1] - start))
+        parts.append(text[start:end])
+        offset += end - start + 1
+    return " ".join(parts), tuple(highlights)
+
+
+def _abstain(question: Question, leads: tuple[Hit, ...], confidence: float = 0.0) -> Answer:
+    return Answer(
+        question=question.text,
+        answerable=False,
+        answer=NOT_FOUND[question.lang],
+        confidence=confidence,
+        citations=leads,
+        lang=question.lang,
+    )

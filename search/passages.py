@@ -1,0 +1,324 @@
+"""Score the sentences of retrieved paragraphs against a question; pick the answer span.
+
+A sentence scores by the share of the question's content words it holds (each weighted
+by its IDF among paragraphs, proper nouns more), how close together they are, whether it
+holds a span of the expected answer type, and the BM25 rank of its paragraph. A pair of
+adjacent sentences competes too, so a neighbour joins the answer when it adds what the
+question asks for.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from .engine import Engine, Hit
+from .question import NAME, NUMBER, OTHER, PLACE, REASON, Question, fold, is_function_word
+from .sentences import split
+from .spans import Candidate, Span, find, names, quotes
+
+__all__ = ["Passage", "rank"]
+
+PARTIAL = 0.6  # a word sharing a long prefix (`chairs`/`chairman`) counts this much
+_NAME_WEIGHT = 1.5  # a proper noun of the question matters more than a common word
+_PAIR_COST = 0.05
+# Sentences opening on these lean on the one before (`Il`, `Cette combinaison`, `They`).
+_ANAPHORS = frozenset(
+    """
+    il elle ils elles ce cet cette ces cela ça celui celle ceux celles lui leur leurs
+    it this that these those they he she such its their his her
+    """.split()
+)
+_AUXILIARIES = frozenset(
+    "a ont est sont avait avaient sera seront va vont has have had is are was were will".split()
+)
+_DETERMINERS = frozenset("le la les l un une des the a an".split())
+
+
+@dataclass(frozen=True)
+class _Token:
+    start: int
+    end: int
+    plain: str
+    stems: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """The best part of one paragraph: its sentences, answer span and scores."""
+
+    hit: Hit
+    sentences: tuple[Span, ...]  # spans of `hit.text`, in order; one or two
+    main: Span  # the sentence that holds the answer span (or the best match)
+    span: Span | None  # the answer span inside `hit.text`
+    score: float
+    coverage: float  # weighted share of the question's words found, 0-1
+    typed: float  # how much the best span looks like the expected answer, 0-1
+
+
+def rank(engine: Engine, question: Question, hits: tuple[Hit, ...]) -> list[Passage]:
+    """The best passage of each hit, best first."""
+    weights = _weights(engine, question)
+    top = max((h.score for h in hits), default=0.0) or 1.0
+    passages = [_best(engine, question, weights, hit, hit.score / top) for hit in hits]
+    return sorted((p for p in passages if p), key=lambda p: -p.score)
+
+
+def _weights(engine: Engine, question: Question) -> list[float]:
+    """IDF of each content word among paragraphs; unknown words count as the rarest."""
+    searcher = engine.searcher
+    n = max(1, searcher.doc_frequency("kind", "paragraph"))
+    weights = []
+    for word in question.words:
+        frequencies = [searcher.doc_frequency("plain", word.plain)]
+        frequencies += [searcher.doc_frequency(field, stem) for field, stem in word.stems]
+        df = min(n, max(1, max(frequencies)))
+        weight = math.log((n + 1) / (df + 0.5))
+        weights.append(weight * (_NAME_WEIGHT if word.plain in question.names else 1.0))
+    return weights
+
+
+def _tokens(engine: Engine, text: str, lang: str | None) -> list[_Token]:
+    schema = engine.searcher.schema
+    stems: dict[int, set[str]] = {}
+    for field in (lang,) if lang else ("fr", "en"):
+        for token in schema[field].analyzer(text, chars=True):
+            stems.setdefault(token.startchar, set()).add(token.text)
+    return [
+        _Token(t.startchar, t.endchar, t.text, frozenset(stems.get(t.startchar, ())))
+        for t in schema["plain"].analyzer(text, chars=True)
+    ]
+
+
+def _strength(word_plain: str, word_stems: frozenset[str], token: _Token) -> float:
+    if token.plain == word_plain or word_stems & token.stems:
+        return 1.0
+    shorter = min(len(word_plain), len(token.plain))
+    common = len(_common_prefix(word_plain, token.plain))
+    return PARTIAL if common >= 5 and common >= 0.8 * shorter else 0.0
+
+
+def _common_prefix(a: str, b: str) -> str:
+    size = 0
+    while size < min(len(a), len(b)) and a[size] == b[size]:
+        size += 1
+    return a[:size]
+
+
+def _best(
+    engine: Engine, question: Question, weights: list[float], hit: Hit, prior: float
+) -> Passage | None:
+    tokens = _tokens(engine, hit.text, hit.lang)
+    sentences = split(hit.text)
+    if not sentences:
+        return None
+    per_sentence = [[t for t in tokens if a <= t.start < b] for a, b in sentences]
+    units: list[tuple[int, ...]] = [(i,) for i in range(len(sentences))]
+    units += [(i, i + 1) for i in range(len(sentences) - 1)]
+    best: Passage | None = None
+    for unit in units:
+        passage = _score(question, weights, hit, prior, sentences, per_sentence, unit)
+        if best is None or passage.score > best.score:
+            best = passage
+    assert best is not None
+    return _with_antecedent(best, sentences, hit)
+
+
+def _score(
+    question: Question,
+    weights: list[float],
+    hit: Hit,
+    prior: float,
+    sentences: list[Span],
+    per_sentence: list[list[_Token]],
+    unit: tuple[int, ...],
+) -> Passage:
+    tokens = [t for i in unit for t in per_sentence[i]]
+    strengths, matched = _matches(question, tokens)
+    coverage = _coverage(question, weights, strengths)
+    proximity = _proximity(tokens, matched)
+    candidates = [
+        (c, sentences[i])
+        for i in unit
+        for c in _candidates(question, hit.text, sentences[i], per_sentence[i])
+    ]
+    span, typed, main = _pick(question, hit.text, candidates, matched, [sentences[i] for i in unit])
+    if question.kind == NUMBER and question.focus and not _mentions(tokens, question.focus):
+        # `What is the population of Japan?` wants a population: any other number in a
+        # sentence about Japan answers something else.
+        span, typed = None, 0.0
+    # Without an expected type (`quel traité`, `what does`), a focus span only helps.
+    type_term = typed if question.kind != OTHER else 0.5 + 0.3 * typed
+    score = 0.6 * coverage + 0.1 * proximity + 0.2 * type_term + 0.1 * prior
+    score -= _PAIR_COST * (len(unit) - 1)
+    return Passage(hit, tuple(sentences[i] for i in unit), main, span, score, coverage, typed)
+
+
+def _coverage(question: Question, weights: list[float], strengths: list[float]) -> float:
+    """The weighted share of the question found. A name of several words counts once, at
+    the weight of its rarest word, by the share of it found: `Czech Hop Growers Union`
+    must not outweigh the verb `chairs` fourfold."""
+    groups = question.groups or tuple((i,) for i in range(len(weights)))
+    found = total = 0.0
+    for group in groups:
+        group_weights = [weights[i] for i in group]
+        weight = max(group_weights)
+        share = sum(weights[i] * strengths[i] for i in group) / (sum(group_weights) or 1.0)
+        found += weight * share
+        total += weight
+    return found / total if total else 0.0
+
+
+def _mentions(tokens: list[_Token], focus: str) -> bool:
+    """Whether a token is the focus noun or its start (`longue` for `longueur`, `vite` for
+    `vitesse`)."""
+    stem = focus[: max(4, len(focus) - 2)]
+    return any(
+        t.plain.startswith(stem) or len(t.plain) >= 4 and focus.startswith(t.plain) for t in tokens
+    )
+
+
+def _matches(question: Question, tokens: list[_Token]) -> tuple[list[float], list[_Token]]:
+    """The match strength of each question word, and the tokens that matched."""
+    strengths, matched = [], []
+    for word in question.words:
+        stems = frozenset(stem for _, stem in word.stems)
+        best = 0.0
+        for token in tokens:
+            strength = _strength(word.plain, stems, token)
+            if strength:
+                matched.append(token)
+                best = max(best, strength)
+        strengths.append(best)
+    return strengths, matched
+
+
+def _proximity(tokens: list[_Token], matched: list[_Token]) -> float:
+    """1 when the matched words sit side by side, falling as they spread."""
+    if len(matched) < 2:
+        return 1.0 if matched else 0.0
+    positions = sorted({tokens.index(t) for t in matched})
+    window = positions[-1] - positions[0] + 1
+    return min(1.0, 3 * len(positions) / window)
+
+
+def _candidates(
+    question: Question, text: str, sentence: Span, tokens: list[_Token]
+) -> list[Candidate]:
+    if question.kind == OTHER:
+        return _by_focus(question, text, sentence)
+    found = find(text, sentence, question.kind)
+    if question.kind == NAME and question.words:
+        found += _subject(question, text, sentence, tokens)
+    if question.kind in (NAME, PLACE) and question.focus:
+        found += _by_focus(question, text, sentence)  # `la région de Koursk`
+    return found
+
+
+def _pick(
+    question: Question,
+    text: str,
+    candidates: list[tuple[Candidate, Span]],
+    matched: list[_Token],
+    unit: list[Span],
+) -> tuple[Span | None, float, Span]:
+    """The candidate span nearest the question's words that is not one of them."""
+    taken = [(t.start, t.end) for t in matched]
+    best: tuple[float, Span | None, Span] = (0.0, None, _densest(unit, matched))
+    for (start, end, weight), sentence in candidates:
+        core = _core(question, text, start, end)
+        if any(a < core and start < b for a, b in taken):
+            continue
+        if question.kind == NUMBER and question.focus:
+            # `Combien de stations` wants a number of stations: `dix stations` first.
+            weight *= 1.0 if question.focus[:4] in fold(text[core:end]) else 0.7
+        distance = min((_gap((start, end), span) for span in taken), default=200)
+        value = weight / (1 + distance / 60)
+        if value > best[0]:
+            best = (value, (start, end), sentence)
+    value, span, main = best
+    return span, min(1.0, value * 1.25) if span else 0.0, main
+
+
+def _core(question: Question, text: str, start: int, end: int) -> int:
+    """Where the part of a span that must not repeat the question ends: the number of
+    `160 000 voyageurs` (the unit may be a word of the question), nothing of a reason
+    (`attribue ce dérapage à l’inflation` explains the `dérapé` asked about), else all."""
+    if question.kind == REASON:
+        return start
+    if question.kind != NUMBER:
+        return end
+    number = re.match(r"[\d\s.,%+\-−]+|[^\W\d_][\w-]*", text[start:end])
+    return start + len(number.group().rstrip()) if number else end
+
+
+def _densest(unit: list[Span], matched: list[_Token]) -> Span:
+    return max(unit, key=lambda s: sum(s[0] <= t.start < s[1] for t in matched))
+
+
+def _gap(a: Span, b: Span) -> int:
+    return max(0, max(a[0], b[0]) - min(a[1], b[1]))
+
+
+def _by_focus(question: Question, text: str, sentence: Span) -> list[Candidate]:
+    """For `quel traité …`: a quote or name right after the focus noun (`traité de
+    « partenariat… »`) or right before it (`the Saaz variety`), else the words after it."""
+    if not question.focus:
+        return [(a, b, 0.5) for a, b in quotes(text, sentence)]
+    stem = question.focus[: max(4, len(question.focus) - 2)]
+    marked = quotes(text, sentence) + names(text, sentence)
+    found: list[Candidate] = []
+    for match in re.finditer(r"[^\W\d_]+", text[sentence[0] : sentence[1]]):
+        if not fold(match.group()).startswith(stem):
+            continue
+        before, after = sentence[0] + match.start(), sentence[0] + match.end()
+        close = [(a, b) for a, b in marked if 0 <= a - after <= 30 or 0 <= before - b <= 1]
+        if close:
+            found += [(a, b, 1.0) for a, b in close]
+            continue
+        clause = re.match(r"[^,;:.()—–]+", text[after : sentence[1]])
+        if clause and clause.group().strip():
+            start = after + len(clause.group()) - len(clause.group().lstrip())
+            found.append((start, after + len(clause.group().rstrip()), 0.6))
+    return found
+
+
+def _subject(
+    question: Question, text: str, sentence: Span, tokens: list[_Token]
+) -> list[Candidate]:
+    """For `qui conteste …`: the words before the question's first verb, in its clause."""
+    verb = question.words[0]
+    stems = frozenset(stem for _, stem in verb.stems)
+    found = next((t for t in tokens if _strength(verb.plain, stems, t) == 1.0), None)
+    if found is None:
+        return []
+    clause_start = max(text.rfind(c, sentence[0], found.start) for c in ",;:") + 1
+    words = list(re.finditer(r"\S+", text[: found.start]))
+    words = [w for w in words if w.start() >= max(clause_start, sentence[0])]
+    while words and words[-1].group().casefold() in _AUXILIARIES:
+        words.pop()
+    while words and words[0].group().casefold() in _DETERMINERS:
+        words.pop(0)
+    if not words or len(words) > 8 or all(is_function_word(w.group().casefold()) for w in words):
+        return []
+    # The doer of the very verb asked about outranks any other name nearby.
+    return [(words[0].start(), words[-1].end(), 1.2)]
+
+
+def _with_antecedent(passage: Passage, sentences: list[Span], hit: Hit) -> Passage:
+    """Add the sentence before one that opens on a pronoun (`Il`, `Cette`, `They`)."""
+    first = passage.sentences[0]
+    index = sentences.index(first)
+    opening = re.match(r"[^\W\d_]+", hit.text[first[0] : first[1]])
+    if index == 0 or not opening or opening.group().casefold() not in _ANAPHORS:
+        return passage
+    return Passage(
+        passage.hit,
+        (sentences[index - 1], *passage.sentences),
+        passage.main,
+        passage.span,
+        passage.score,
+        passage.coverage,
+        passage.typed,
+    )

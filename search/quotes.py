@@ -1,0 +1,125 @@
+"""Answers about stock indices from the ticker: "Comment a évolué le BEL20 ?"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .engine import Engine, Hit
+from .numbers import format_number
+from .question import REASON, Question, fold
+from .reply import Answer
+
+__all__ = ["quote_answer"]
+
+
+@dataclass(frozen=True)
+class _Quote:
+    hit: Hit
+    level: Decimal | None
+    change: Decimal | None
+    percent: Decimal | None
+
+
+def quote_answer(engine: Engine, question: Question, snapshot: str | None) -> Answer | None:
+    """The level and move of the stock index the question names, or None if it names none.
+
+    A `why` question is left to the article: the ticker has numbers, not reasons.
+    """
+    if question.kind == REASON:
+        return None
+    quotes = _named_quotes(engine, question.text, snapshot)
+    if not quotes:
+        return None
+    newest, older = quotes[0], quotes[1:2]
+    text, span = _describe(newest, question.lang)
+    if older:
+        text += _before(older[0], question.lang)
+    return Answer(
+        question=question.text,
+        answerable=True,
+        answer=text,
+        confidence=1.0,
+        citations=(newest.hit, *(q.hit for q in older)),
+        highlights=(span,),
+        lang=question.lang,
+    )
+
+
+def _named_quotes(engine: Engine, text: str, snapshot: str | None) -> list[_Quote]:
+    """Quotes of the first index named in `text`, newest snapshot first.
+
+    Names are matched as whole words, also split in two (`BEL 20`, `PSI 20`).
+    """
+    words = [fold(w) for w in re.findall(r"[^\W_]+", text)]
+    names = {fold(key[len("quote:") :]): key for key in _series(engine, "quote:")}
+    positions = [
+        (i, names[word])
+        for i, word in enumerate(words)
+        for word in (words[i], words[i] + (words[i + 1] if i + 1 < len(words) else ""))
+        if word in names
+    ]
+    if not positions:
+        return []
+    hits = engine.documents(series=min(positions)[1])
+    if snapshot:
+        hits = [h for h in hits if h.snapshot == snapshot]
+    return [_parse(hit) for hit in reversed(hits)]
+
+
+def _series(engine: Engine, prefix: str) -> list[str]:
+    """Series keys of the index that start with `prefix` (`quote:AEX`, `quote:BEL20`…)."""
+    keys = (
+        t.decode("utf-8") if isinstance(t, bytes) else t for t in engine.searcher.lexicon("series")
+    )
+    return [key for key in keys if key.startswith(prefix)]
+
+
+def _parse(hit: Hit) -> _Quote:
+    data = hit.data or {}
+    return _Quote(hit, *(_decimal(data.get(key)) for key in ("level", "change", "percent")))
+
+
+def _decimal(number: float | None) -> Decimal | None:
+    # repr() of a float is its shortest round-trip form: 4941.73, not 4941.7299999…
+    return None if number is None else Decimal(repr(number))
+
+
+def _describe(quote: _Quote, lang: str) -> tuple[str, tuple[int, int]]:
+    """`BEL20 : 4 935,52, en baisse de 18,62 points (-0,38 %) le 2026-11-26.`"""
+    name, date = quote.hit.name, quote.hit.date
+    fr = lang == "fr"
+    parts = []
+    if quote.level is not None:
+        parts.append(format_number(_two(quote.level), lang))
+    if quote.change is not None:
+        size = format_number(_two(abs(quote.change)), lang)
+        if quote.change > 0:
+            parts.append(f"en hausse de {size} points" if fr else f"up {size} points")
+        elif quote.change < 0:
+            parts.append(f"en baisse de {size} points" if fr else f"down {size} points")
+        else:
+            parts.append("stable" if fr else "unchanged")
+    if quote.percent is not None:
+        percent = format_number(_two(quote.percent), lang, sign=True)
+        parts.append(f"({percent} %)" if fr else f"({percent}%)")
+    body = ", ".join(parts[:2]) + (" " + parts[2] if len(parts) > 2 else "")
+    if not body:
+        body = "pas de cours" if fr else "no level"
+    head = f"{name} : " if fr else f"{name}: "
+    tail = f" le {date}." if fr else f" on {date}."
+    return head + body + tail, (len(head), len(head) + len(body))
+
+
+def _before(quote: _Quote, lang: str) -> str:
+    if quote.level is None:
+        return ""
+    level = format_number(_two(quote.level), lang)
+    if lang == "fr":
+        return f" Le {quote.hit.date}, il était à {level}."
+    return f" On {quote.hit.date} it stood at {level}."
+
+
+def _two(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"))

@@ -1,0 +1,347 @@
+"""Answers from the rate and quote tables: exchange rates, conversions, index moves.
+
+"Combien vaut un euro en livres sterling ?", "taux EUR/CAD", "How many Swedish kronor
+for one euro?", "Combien valent 250 euros en yens ?" (250 × the rate, which the answer
+shows) and "Comment a évolué le BEL20 ?" are answered from `rate` and `quote` documents,
+which the answer cites. The newest snapshot that has the numbers answers, and says so
+when it is not the newest one. Rates keep every digit the page printed; computed values
+keep six significant digits.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cached_property
+from typing import Any
+
+from whoosh.query import Or, Term
+
+from .currencies import Mention, currency_name, find_currencies, prefer, shared
+from .engine import Engine, Hit
+from .numbers import amount_before, format_number, round_significant
+from .query import build_query
+from .question import Question, fold
+from .quotes import quote_answer
+from .reply import Answer
+
+__all__ = ["table_answer"]
+
+_STRONG_CUES = frozenset(
+    "taux change cours vaut valent vaudrait valait convertir conversion rate rates exchange "
+    "worth convert".split()
+)
+_TARGET_BEFORE = frozenset("en in into to vers contre against".split())
+_SOURCE_BEFORE = frozenset("pour for per par".split())
+# Where a question names the other currency of a rate, known or not.
+_UNKNOWN = (
+    r"/\s*([A-Za-z]{3})\b",
+    r"\b(?:en|in|into|contre|against)\s+([^\W\d_]{3,})",
+    r"\b(?:how many\s+|how much\s+|combien d(?:e\s+|['’]))([^\W\d_]{3,})\s+(?:for|per|pour|par)\s+"
+    r"(?:one|an?|une?|\d)",
+)
+_ARTICLES = frozenset("un une one a an le la l les the".split())
+
+
+@dataclass(frozen=True)
+class _Side:
+    """One currency of a conversion, with the words that named it (None: the base)."""
+
+    code: str
+    mention: Mention | None
+    chosen: bool = False  # a shared name (`dollar`) read as one currency among several
+
+
+@dataclass(frozen=True)
+class _Rate:
+    """One rate line: 1 `base` = `value` `code`, in the snapshot of `hit`."""
+
+    hit: Hit
+    base: str
+    code: str
+    value: Decimal
+
+
+def table_answer(engine: Engine, question: Question, snapshot: str | None) -> Answer | None:
+    """An answer from the tables, or None when the question is not about them."""
+    quoted = quote_answer(engine, question, snapshot)
+    if quoted is not None:
+        return quoted
+    mentions = find_currencies(question.text)
+    words = {fold(w) for w in re.findall(r"[^\W_]+", question.text)}
+    strong = bool(_STRONG_CUES & words)
+    unknown = _unknown_currency(question.text, mentions)
+    if not _about_rates(question.text, mentions, strong) and not (unknown and mentions):
+        return None
+    return _Conversion(engine, question, snapshot, mentions, unknown).answer()
+
+
+def _about_rates(text: str, mentions: list[Mention], strong: bool) -> bool:
+    """Two currencies, or one and a rate word (`taux`, `vaut`, `worth`): so `Que livre
+    Moscou ?` stays a question for the article."""
+    if len({m.codes for m in mentions}) >= 2:
+        return True
+    return bool(mentions) and strong
+
+
+def _unknown_currency(text: str, mentions: list[Mention]) -> str | None:
+    """A word where a currency is expected that names none (`un euro en bitcoins`,
+    `EUR/XYZ`, `how many dogecoins for one euro`)."""
+    taken = [(m.start, m.end) for m in mentions]
+    if not taken:
+        return None
+    for pattern in _UNKNOWN:
+        for match in re.finditer(pattern, text, re.IGNORECASE):
+            if not any(a <= match.start(1) < b for a, b in taken):
+                return match.group(1)
+    return None
+
+
+class _Conversion:
+    """One rate question: which currencies, which snapshot's rates, what to say."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        question: Question,
+        snapshot: str | None,
+        mentions: list[Mention],
+        unknown: str | None,
+    ) -> None:
+        self.engine, self.question, self.snapshot = engine, question, snapshot
+        self.mentions, self.unknown = mentions, unknown
+        self.lang = question.lang
+        self._rates_cache: dict[str, list[_Rate]] = {}
+
+    def answer(self) -> Answer:
+        sides = self._sides()
+        if isinstance(sides, str):
+            return self._refuse(sides)
+        source, target = sides
+        amount = None
+        if source.mention is not None:
+            amount = amount_before(self.question.text, source.mention.start)
+        return self._convert(source, target, amount or Decimal(1), alone=len(self.mentions) == 1)
+
+    # ------------------------------------------------------------------ resolution
+
+    def _rates_of(self, code: str) -> list[_Rate]:
+        """The rates of `code`, newest snapshot first."""
+        if code not in self._rates_cache:
+            hits = self.engine.documents(series=f"rate:{code}")
+            if self.snapshot:
+                hits = [h for h in hits if h.snapshot == self.snapshot]
+            self._rates_cache[code] = [r for h in reversed(hits) if (r := _parse_rate(h))]
+        return self._rates_cache[code]
+
+    @cached_property
+    def available(self) -> frozenset[str]:
+        """The currency codes the rate tables list (in any snapshot)."""
+        return frozenset(_text(term) for term in self.engine.searcher.lexicon("code"))
+
+    @cached_property
+    def base(self) -> str:
+        """The base currency of the newest snapshot with rates (the euro on these pages)."""
+        for info in reversed(self.engine.snapshots()):
+            if self.snapshot in (None, info.id):
+                fields = self.engine.searcher.document(kind="rate", snapshot=info.id)
+                if fields and (fields.get("data") or {}).get("base"):
+                    return str(fields["data"]["base"])
+        return "EUR"
+
+    def _mentions(self, phrases: frozenset[tuple[str, ...]]) -> int:
+        """How many paragraphs hold every word of any of `phrases`, in any form."""
+        queries = [
+            query
+            for phrase in sorted(phrases)
+            if (query := build_query(self.engine.words(" ".join(phrase)), prefix_last=False))
+        ]
+        if not queries:
+            return 0
+        total, _ = self.engine.run(Or(queries), limit=1, filter=Term("kind", "paragraph"))
+        return total
+
+    def _sides(self) -> tuple[_Side, _Side] | str:
+        """The source and target currencies, or why there are not two."""
+        resolved: list[_Side] = []
+        for mention in self.mentions:
+            side = self._resolve(mention)
+            if isinstance(side, str):
+                return side
+            if all(side.code != other.code for other in resolved):
+                resolved.append(side)
+        others = [s for s in resolved if s.code != self.base]
+        if not others:
+            return self._no_currency()
+        if len(resolved) == 1:
+            only = resolved[0]
+            assert only.mention is not None
+            amount = amount_before(self.question.text, only.mention.start)
+            if self._role(only.mention) == "source" and amount is not None:
+                return only, _Side(self.base, None)
+            return _Side(self.base, None), only
+        return self._order(resolved[0], resolved[1])
+
+    def _resolve(self, mention: Mention) -> _Side | str:
+        codes = mention.codes
+        if len(codes) == 1:
+            return _Side(next(iter(codes)), mention)
+        code = prefer(codes, self.available, self.base, self._mentions)
+        if code is None:
+            options = sorted(codes & self.available) or sorted(codes)
+            listed = ", ".join(f"{currency_name(c, self.lang)} ({c})" for c in options)
+            if self.lang == "fr":
+                return f"« {mention.text} » peut désigner plusieurs monnaies : {listed}. Précisez."
+            return f"“{mention.text}” may mean several currencies: {listed}. Say which one."
+        return _Side(code, mention, chosen=shared(codes))
+
+    def _order(self, first: _Side, second: _Side) -> tuple[_Side, _Side]:
+        assert first.mention is not None and second.mention is not None
+        if self.question.text[first.mention.end : second.mention.start].strip() == "/":
+            return first, second  # `EUR/CAD`: units of CAD per euro
+        if self._role(first.mention) == "target" or self._role(second.mention) == "source":
+            return second, first
+        return first, second
+
+    def _role(self, mention: Mention) -> str | None:
+        """`target` after `en`, `in`, `combien de`, `how many`; `source` after `pour`,
+        `for` or an amount."""
+        words = [fold(w) for w in re.findall(r"[^\W\d_]+", self.question.text[: mention.start])]
+        if words[-2:] in (["combien", "de"], ["combien", "d"], ["how", "many"], ["how", "much"]):
+            return "target"
+        while words and words[-1] in _ARTICLES:
+            words.pop()
+        if words[-1:] and words[-1] in _TARGET_BEFORE:
+            return "target"
+        if words[-1:] and words[-1] in _SOURCE_BEFORE:
+            return "source"
+        if amount_before(self.question.text, mention.start) is not None:
+            return "source"
+        return None
+
+    def _no_currency(self) -> str:
+        if self.unknown and self.lang == "fr":
+            return f"Je ne connais pas de monnaie « {self.unknown} »."
+        if self.unknown:
+            return f"I don't know a currency called “{self.unknown}”."
+        if self.lang == "fr":
+            return "Précisez la monnaie, par exemple : « Combien vaut un euro en dollars ? »"
+        return "Say which currency, for example: “How many dollars for one euro?”"
+
+    # ----------------------------------------------------------------- computation
+
+    def _rates(self, source: str, target: str) -> tuple[dict[str, _Rate], str] | str:
+        """The rates of both currencies from the newest snapshot that has them both, and a
+        note when that is not the newest snapshot; or why there are none."""
+        needed = [code for code in (source, target) if code != self.base]
+        missing = [code for code in needed if not self._rates_of(code)]
+        if missing:
+            return self._no_rate(missing[0])
+        by_snapshot: dict[str, dict[str, _Rate]] = {}
+        for code in needed:
+            for rate in self._rates_of(code):
+                if rate.base == self.base:
+                    by_snapshot.setdefault(rate.hit.snapshot, {})[code] = rate
+        complete = [rates for rates in by_snapshot.values() if len(rates) == len(needed)]
+        if not complete:
+            return self._no_rate(needed[-1])
+        chosen = max(complete, key=lambda rates: next(iter(rates.values())).hit.date)
+        return chosen, self._older_note(chosen, needed)
+
+    def _older_note(self, chosen: dict[str, _Rate], needed: list[str]) -> str:
+        hit = next(iter(chosen.values())).hit
+        newest = self.engine.snapshots()[-1]
+        if self.snapshot or newest.id == hit.snapshot:
+            return ""
+        lacking = [c for c in needed if all(r.hit.snapshot != newest.id for r in self._rates_of(c))]
+        codes = ", ".join(lacking)
+        if self.lang == "fr":
+            return f" Le snapshot le plus récent ({newest.id}) n’a pas de taux {codes}."
+        return f" The newest snapshot ({newest.id}) has no {codes} rate."
+
+    def _convert(self, source: _Side, target: _Side, amount: Decimal, alone: bool) -> Answer:
+        found = self._rates(source.code, target.code)
+        if isinstance(found, str):
+            return self._refuse(found)
+        rates, note = found
+        value = amount * self._value(rates, target.code) / self._value(rates, source.code)
+        if amount == 1 and source.code == self.base:
+            shown = value  # the table's own rate: every printed digit
+        else:
+            shown = round_significant(value)
+        left = f"{format_number(amount, self.lang)} {source.code} = "
+        result = f"{format_number(shown, self.lang)} {target.code}"
+        name = currency_name(target.code, self.lang, 1 if value == 1 else 2)
+        used = sorted(rates.values(), key=lambda r: r.code != target.code)
+        text = f"{left}{result} ({name}){self._shown(used, source, amount, alone)}"
+        text += note + "".join(self._choice(side) for side in (source, target) if side.chosen)
+        return Answer(
+            question=self.question.text,
+            answerable=True,
+            answer=text,
+            confidence=0.9 if source.chosen or target.chosen else 1.0,
+            citations=tuple(r.hit for r in used),
+            highlights=((len(left), len(left) + len(result)),),
+            lang=self.lang,
+        )
+
+    def _value(self, rates: dict[str, _Rate], code: str) -> Decimal:
+        return Decimal(1) if code == self.base else rates[code].value
+
+    def _shown(self, used: list[_Rate], source: _Side, amount: Decimal, alone: bool) -> str:
+        """The rates the answer rests on, and their date."""
+        fr = self.lang == "fr"
+        date = used[0].hit.date
+        lines = [f"1 {r.base} = {format_number(r.value, self.lang)} {r.code}" for r in used]
+        if source.code == self.base and amount == 1:
+            if alone:  # `taux de la livre`: the other way round helps too
+                rate = used[0]
+                inverse = format_number(round_significant(1 / rate.value), self.lang)
+                way = f"1 {rate.code} = {inverse} {rate.base}"
+                return f", soit {way}, le {date}." if fr else f", so {way}, on {date}."
+            return f" le {date}." if fr else f" on {date}."
+        if len(lines) == 1:
+            return f", au taux de {lines[0]} du {date}." if fr else f", at {lines[0]} on {date}."
+        if fr:
+            return f", par les taux croisés {' et '.join(lines)} du {date}."
+        return f", from the cross rates {' and '.join(lines)} on {date}."
+
+    def _choice(self, side: _Side) -> str:
+        assert side.mention is not None
+        name = currency_name(side.code, self.lang)
+        if self.lang == "fr":
+            return f" « {side.mention.text} » compris comme {name} ({side.code})."
+        return f" “{side.mention.text}” taken as {name} ({side.code})."
+
+    def _no_rate(self, code: str) -> str:
+        name = currency_name(code, self.lang)
+        where = f"le snapshot {self.snapshot}" if self.snapshot else "les snapshots"
+        if self.lang == "fr":
+            return f"Pas de taux pour {name} ({code}) dans {where}."
+        where = f"snapshot {self.snapshot}" if self.snapshot else "the snapshots"
+        return f"No rate for {name} ({code}) in {where}."
+
+    def _refuse(self, reply: str) -> Answer:
+        return Answer(
+            question=self.question.text,
+            answerable=False,
+            answer=reply,
+            confidence=0.0,
+            citations=(),
+            lang=self.lang,
+        )
+
+
+def _parse_rate(hit: Hit) -> _Rate | None:
+    data = hit.data or {}
+    if not data.get("raw") or not data.get("base"):
+        return None
+    try:
+        return _Rate(hit, str(data["base"]), str(hit.code), Decimal(str(data["raw"])))
+    except InvalidOperation:
+        return None
+
+
+def _text(term: Any) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else str(term)
