@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -28,6 +28,9 @@ from index.parse import DEFAULT_MAX_BYTES
 
 from .engine import KINDS, Engine, Results
 from .snippet import label, snippet
+
+if TYPE_CHECKING:
+    from .reply import Answer
 
 __all__ = ["cli", "main"]
 
@@ -183,6 +186,25 @@ def query_command(
     return FOUND if results.hits else NOT_FOUND
 
 
+@cli.command("ask")
+@click.argument("question", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option("--snapshot", metavar="ID|latest", help="Only this snapshot.")
+@click.pass_obj
+def ask_command(
+    index_dir: IndexDir, question: tuple[str, ...], as_json: bool, snapshot: str | None
+) -> int:
+    """Answer QUESTION (French or English) with text from the snapshots, citing sources."""
+    from .answer import answer  # Babel's data loads only for questions
+
+    reply = answer(open_engine(index_dir), " ".join(question), snapshot=snapshot)
+    if as_json:
+        _print_json(reply.to_json())
+    else:
+        _print_answer(reply)
+    return FOUND if reply.answerable else NOT_FOUND
+
+
 @cli.command("tui")
 @click.pass_obj
 def tui_command(index_dir: IndexDir) -> int:
@@ -233,6 +255,31 @@ def _print_results(results: Results) -> None:
     count = more or str(results.total)
     typo = " (one typo forgiven)" if results.fuzzy else ""
     _note(f"{count} hit{'s' * (results.total != 1)} for {results.query!r}{typo}")
+
+
+def _print_answer(reply: Answer) -> None:
+    from rich.text import Text
+
+    console = _console()
+    body = Text(reply.answer)  # Text() never parses markup: news text has `[`
+    for start, end in reply.highlights:
+        body.stylize("bold reverse", start, end)
+    console.print(body)
+    if reply.citations:
+        console.print()
+    if reply.citations and not reply.answerable:
+        leads = "Paragraphes les plus proches :" if reply.lang == "fr" else "Closest paragraphs:"
+        console.print(leads, style="dim")
+    for number, hit in enumerate(reply.citations, 1):
+        line = Text(f"[{number}] ")
+        line.append(hit.snapshot, style="bold")
+        line.append(f" {hit.date} ", style="dim")
+        line.append(label(hit.kind, hit.paragraph, hit.code, hit.name), style="bold cyan")
+        console.print(line)
+        if not reply.answerable:
+            shown, _ = snippet(hit.text, hit.highlights, width=160)
+            console.print(Text("    " + shown), style="dim")
+    _note(f"confidence {reply.confidence:.2f}")
 
 
 def _print_status(index_dir: IndexDir, snapshots: list[Any], documents: int) -> None:
