@@ -13,7 +13,7 @@ from whoosh.query import And, Query, Term
 
 from .engine import Engine, Hit
 from .passages import Passage, rank
-from .query import build_query
+from .query import Word, build_query
 from .question import NAME, OTHER, REASON, Question
 from .reply import NOT_FOUND, Answer
 
@@ -21,6 +21,8 @@ __all__ = ["CANDIDATES", "LEADS", "MIN_CONFIDENCE", "MIN_COVERAGE", "paragraph_a
 
 CANDIDATES = 10  # paragraphs retrieved per question
 LEADS = 3  # paragraphs cited when abstaining
+# A word in more paragraphs than this share (and count) is left out of the OR retrieval.
+COMMON_SHARE, COMMON_MIN = 0.2, 50
 # How much a missing answer type lowers confidence: dates, numbers and places have clear
 # shapes; names less so (`une association d’habitants`); reasons hide in many wordings.
 _TYPE_RELIANCE = {OTHER: 0.15, REASON: 0.4, NAME: 0.5}
@@ -31,12 +33,9 @@ MIN_CONFIDENCE = 0.3
 
 def paragraph_answer(engine: Engine, question: Question, snapshot: str | None) -> Answer:
     """The best passage of the paragraphs (of `snapshot`, if given), or an honest no."""
-    query = build_query(list(question.words), prefix_last=False, conjunctive=False)
-    if query is None:
+    if not question.words:
         return _abstain(question, ())
-    # Daily pages repeat paragraphs: fetch more, keep each text once (its newest copy).
-    _, found = engine.run(query, limit=CANDIDATES * 3, filter=_paragraphs(snapshot))
-    hits = _distinct(found)[:CANDIDATES]
+    hits = _candidates(engine, question, snapshot)
     passages = rank(engine, question, hits)
     if not passages or not _trusted(engine, question, passages[0]):
         leads = tuple(p.hit for p in passages[:LEADS]) if passages else hits[:LEADS]
@@ -54,6 +53,42 @@ def paragraph_answer(engine: Engine, question: Question, snapshot: str | None) -
         highlights=highlights,
         lang=question.lang,
     )
+
+
+def _candidates(engine: Engine, question: Question, snapshot: str | None) -> tuple[Hit, ...]:
+    """Paragraphs that may hold the answer, each text once, those with every word first.
+
+    Whoosh scores every paragraph an OR query matches, in Python: `Moscou` in a year of
+    news about Russia matches thousands. So every word must match first (an AND skips
+    through postings), and only when that finds too few paragraphs does any word do,
+    leaving out words most paragraphs hold: they barely rank anything anyway.
+    """
+    words = list(question.words)
+    within = _paragraphs(snapshot)
+    # Daily pages repeat paragraphs: fetch more than needed, keep each text once.
+    found: tuple[Hit, ...] = ()
+    if len(words) > 1:
+        _, found = engine.run(
+            build_query(words, prefix_last=False), limit=2 * CANDIDATES, filter=within
+        )
+    if len(_distinct(found)) < CANDIDATES:
+        query = build_query(_discriminating(engine, words), prefix_last=False, conjunctive=False)
+        _, more = engine.run(query, limit=2 * CANDIDATES, filter=within)
+        found += more
+    return _distinct(found)[:CANDIDATES]
+
+
+def _discriminating(engine: Engine, words: list[Word]) -> list[Word]:
+    """The words fewer than a fifth of the paragraphs hold (always at least two)."""
+    searcher = engine.searcher
+    common = max(COMMON_MIN, COMMON_SHARE * searcher.doc_frequency("kind", "paragraph"))
+
+    def frequency(word: Word) -> int:
+        forms = [searcher.doc_frequency(field, stem) for field, stem in word.stems]
+        return int(max([searcher.doc_frequency("plain", word.plain), *forms]))
+
+    rare = [w for w in words if frequency(w) <= common]
+    return rare if len(rare) >= 2 else sorted(words, key=frequency)[:2]
 
 
 def _distinct(hits: tuple[Hit, ...]) -> tuple[Hit, ...]:

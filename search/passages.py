@@ -114,11 +114,23 @@ def _best(
     if not sentences:
         return None
     per_sentence = [[t for t in tokens if a <= t.start < b] for a, b in sentences]
+    found: dict[int, list[Candidate]] = {}  # each sentence's candidates, found once
+
+    def candidates(i: int) -> list[Candidate]:
+        if i not in found:
+            found[i] = _candidates(question, hit.text, sentences[i], per_sentence[i])
+        return found[i]
+
     units: list[tuple[int, ...]] = [(i,) for i in range(len(sentences))]
     units += [(i, i + 1) for i in range(len(sentences) - 1)]
     best: Passage | None = None
     for unit in units:
-        passage = _score(question, weights, hit, prior, sentences, per_sentence, unit)
+        tokens = [t for i in unit for t in per_sentence[i]]
+        strengths, matched = _matches(question, tokens)
+        if not matched and best is not None:
+            continue  # holds none of the question: cannot beat a passage that does
+        spans = [(c, sentences[i]) for i in unit for c in candidates(i)]
+        passage = _score(question, weights, hit, prior, [sentences[i] for i in unit], tokens, spans)
         if best is None or passage.score > best.score:
             best = passage
     assert best is not None
@@ -130,20 +142,14 @@ def _score(
     weights: list[float],
     hit: Hit,
     prior: float,
-    sentences: list[Span],
-    per_sentence: list[list[_Token]],
-    unit: tuple[int, ...],
+    unit: list[Span],
+    tokens: list[_Token],
+    candidates: list[tuple[Candidate, Span]],
 ) -> Passage:
-    tokens = [t for i in unit for t in per_sentence[i]]
     strengths, matched = _matches(question, tokens)
     coverage = _coverage(question, weights, strengths)
     proximity = _proximity(tokens, matched)
-    candidates = [
-        (c, sentences[i])
-        for i in unit
-        for c in _candidates(question, hit.text, sentences[i], per_sentence[i])
-    ]
-    span, typed, main = _pick(question, hit.text, candidates, matched, [sentences[i] for i in unit])
+    span, typed, main = _pick(question, hit.text, candidates, matched, unit)
     if question.kind == NUMBER and question.focus and not _mentions(tokens, question.focus):
         # `What is the population of Japan?` wants a population: any other number in a
         # sentence about Japan answers something else.
@@ -152,7 +158,7 @@ def _score(
     type_term = typed if question.kind != OTHER else 0.5 + 0.3 * typed
     score = 0.6 * coverage + 0.1 * proximity + 0.2 * type_term + 0.1 * prior
     score -= _PAIR_COST * (len(unit) - 1)
-    return Passage(hit, tuple(sentences[i] for i in unit), main, span, score, coverage, typed)
+    return Passage(hit, tuple(unit), main, span, score, coverage, typed)
 
 
 def _coverage(question: Question, weights: list[float], strengths: list[float]) -> float:

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from whoosh.query import And, Query, Term
+
 from .engine import Engine, Hit
 from .numbers import format_number
 from .question import REASON, Question, fold
@@ -62,10 +64,12 @@ def _named_quotes(engine: Engine, text: str, snapshot: str | None) -> list[_Quot
     ]
     if not positions:
         return []
-    hits = engine.documents(series=min(positions)[1])
+    query: Query = Term("series", min(positions)[1])
     if snapshot:
-        hits = [h for h in hits if h.snapshot == snapshot]
-    return [_parse(hit) for hit in reversed(hits)]
+        query = And([query, Term("snapshot", snapshot)])
+    # Equal scores, newest first: the two newest are all an answer shows.
+    _, hits = engine.run(query, limit=2)
+    return [_parse(hit) for hit in hits]
 
 
 def _series(engine: Engine, prefix: str) -> list[str]:

@@ -10,13 +10,14 @@ keep six significant digits.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from typing import Any
 
-from whoosh.query import Or, Term
+from whoosh.query import And, NumericRange, Or, Query, Term
 
 from .currencies import Mention, currency_name, find_currencies, prefer, shared
 from .engine import Engine, Hit
@@ -26,7 +27,10 @@ from .question import Question, fold
 from .quotes import quote_answer
 from .reply import Answer
 
-__all__ = ["table_answer"]
+__all__ = ["MENTION_DAYS", "RECENT", "table_answer"]
+
+MENTION_DAYS = 7  # how far back "what the pages talk about" looks, from the newest page
+RECENT = 31  # rates read per currency before looking through the whole archive
 
 _STRONG_CUES = frozenset(
     "taux change cours vaut valent vaudrait valait convertir conversion rate rates exchange "
@@ -112,7 +116,7 @@ class _Conversion:
         self.engine, self.question, self.snapshot = engine, question, snapshot
         self.mentions, self.unknown = mentions, unknown
         self.lang = question.lang
-        self._rates_cache: dict[str, list[_Rate]] = {}
+        self._rates_cache: dict[tuple[str, bool], list[_Rate]] = {}
 
     def answer(self) -> Answer:
         sides = self._sides()
@@ -126,14 +130,18 @@ class _Conversion:
 
     # ------------------------------------------------------------------ resolution
 
-    def _rates_of(self, code: str) -> list[_Rate]:
-        """The rates of `code`, newest snapshot first."""
-        if code not in self._rates_cache:
-            hits = self.engine.documents(series=f"rate:{code}")
+    def _rates_of(self, code: str, *, every: bool = False) -> list[_Rate]:
+        """The rates of `code`, newest snapshot first: the latest `RECENT`, or `every` one."""
+        key = (code, every)
+        if key not in self._rates_cache:
+            query: Query = Term("series", f"rate:{code}")
             if self.snapshot:
-                hits = [h for h in hits if h.snapshot == self.snapshot]
-            self._rates_cache[code] = [r for h in reversed(hits) if (r := _parse_rate(h))]
-        return self._rates_cache[code]
+                query = And([query, Term("snapshot", self.snapshot)])
+            # One series term scores the same in every snapshot: the engine's ties put the
+            # newest first, so only the few needed are read from a long archive.
+            _, hits = self.engine.run(query, limit=None if every else RECENT)
+            self._rates_cache[key] = [rate for hit in hits if (rate := _parse_rate(hit))]
+        return self._rates_cache[key]
 
     @cached_property
     def available(self) -> frozenset[str]:
@@ -143,24 +151,41 @@ class _Conversion:
     @cached_property
     def base(self) -> str:
         """The base currency of the newest snapshot with rates (the euro on these pages)."""
-        for info in reversed(self.engine.snapshots()):
-            if self.snapshot in (None, info.id):
-                fields = self.engine.searcher.document(kind="rate", snapshot=info.id)
-                if fields and (fields.get("data") or {}).get("base"):
-                    return str(fields["data"]["base"])
-        return "EUR"
+        snapshot = self.newest.get("snapshot")
+        fields = self.engine.searcher.document(kind="rate", snapshot=snapshot) if snapshot else None
+        if fields is None:  # the newest page lost its table: the newest rate says
+            fields = self._newest(Term("kind", "rate"))
+        return str((fields or {}).get("data", {}).get("base") or "EUR")
+
+    @cached_property
+    def newest(self) -> dict[str, Any]:
+        """The stored fields of the newest snapshot's title document."""
+        return self._newest(Term("kind", "title")) or {}
+
+    def _newest(self, query: Query) -> dict[str, Any] | None:
+        # One sorted hit instead of listing every snapshot: thousands on a long archive.
+        if self.snapshot:
+            query = And([query, Term("snapshot", self.snapshot)])
+        found = self.engine.searcher.search(query, limit=1, sortedby="day", reverse=True)
+        return dict(found[0].fields()) if found else None
 
     def _mentions(self, phrases: frozenset[tuple[str, ...]]) -> int:
-        """How many paragraphs hold every word of any of `phrases`, in any form."""
+        """How many paragraphs of the week up to the newest snapshot hold every word of any
+        of `phrases`, in any form: what the pages a reader has seen lately talk about."""
         queries = [
             query
             for phrase in sorted(phrases)
             if (query := build_query(self.engine.words(" ".join(phrase)), prefix_last=False))
         ]
-        if not queries:
+        day = self.newest.get("day")
+        if not queries or day is None:
             return 0
-        total, _ = self.engine.run(Or(queries), limit=1, filter=Term("kind", "paragraph"))
-        return total
+        since = _day_number(_to_date(day) - dt.timedelta(days=MENTION_DAYS))
+        recent = NumericRange("day", since, None)
+        found = self.engine.searcher.docs_for_query(
+            And([Or(queries), Term("kind", "paragraph"), recent])
+        )
+        return sum(1 for _ in found)
 
     def _sides(self) -> tuple[_Side, _Side] | str:
         """The source and target currencies, or why there are not two."""
@@ -238,27 +263,31 @@ class _Conversion:
         missing = [code for code in needed if not self._rates_of(code)]
         if missing:
             return self._no_rate(missing[0])
+        chosen = self._shared_snapshot(needed) or self._shared_snapshot(needed, every=True)
+        if chosen is None:
+            return self._no_rate(needed[-1])
+        return chosen, self._older_note(chosen, needed)
+
+    def _shared_snapshot(self, needed: list[str], every: bool = False) -> dict[str, _Rate] | None:
+        """The rates of `needed` from the newest snapshot that has them all, if any."""
         by_snapshot: dict[str, dict[str, _Rate]] = {}
         for code in needed:
-            for rate in self._rates_of(code):
+            for rate in self._rates_of(code, every=every):
                 if rate.base == self.base:
                     by_snapshot.setdefault(rate.hit.snapshot, {})[code] = rate
         complete = [rates for rates in by_snapshot.values() if len(rates) == len(needed)]
-        if not complete:
-            return self._no_rate(needed[-1])
-        chosen = max(complete, key=lambda rates: next(iter(rates.values())).hit.date)
-        return chosen, self._older_note(chosen, needed)
+        return max(complete, key=lambda r: next(iter(r.values())).hit.date, default=None)
 
     def _older_note(self, chosen: dict[str, _Rate], needed: list[str]) -> str:
         hit = next(iter(chosen.values())).hit
-        newest = self.engine.snapshots()[-1]
-        if self.snapshot or newest.id == hit.snapshot:
+        newest = self.newest.get("snapshot")
+        if self.snapshot or newest in (None, hit.snapshot):
             return ""
-        lacking = [c for c in needed if all(r.hit.snapshot != newest.id for r in self._rates_of(c))]
+        lacking = [c for c in needed if all(r.hit.snapshot != newest for r in self._rates_of(c))]
         codes = ", ".join(lacking)
         if self.lang == "fr":
-            return f" Le snapshot le plus récent ({newest.id}) n’a pas de taux {codes}."
-        return f" The newest snapshot ({newest.id}) has no {codes} rate."
+            return f" Le snapshot le plus récent ({newest}) n’a pas de taux {codes}."
+        return f" The newest snapshot ({newest}) has no {codes} rate."
 
     def _convert(self, source: _Side, target: _Side, amount: Decimal, alone: bool) -> Answer:
         found = self._rates(source.code, target.code)
@@ -345,3 +374,11 @@ def _parse_rate(hit: Hit) -> _Rate | None:
 
 def _text(term: Any) -> str:
     return term.decode("utf-8") if isinstance(term, bytes) else str(term)
+
+
+def _to_date(day: int) -> dt.date:
+    return dt.date(day // 10000, day // 100 % 100, day % 100)
+
+
+def _day_number(date: dt.date) -> int:
+    return date.year * 10000 + date.month * 100 + date.day

@@ -200,3 +200,22 @@ def test_a_paragraph_repeated_by_daily_pages_is_cited_once(tmp_path: Path) -> No
         engine.close()
     assert reply.answerable and "Jan Novák" in [reply.answer[a:b] for a, b in reply.highlights]
     assert [hit.snapshot for hit in reply.citations] == ["daily-2026-12-03"]
+
+
+def test_words_in_most_paragraphs_do_not_drown_the_rare_ones(tmp_path: Path) -> None:
+    filler = [f"Moscou a annoncé la mesure numéro {n} du plan." for n in range(1, 61)]
+    paragraphs = [*filler, "Le site de Sohae sera modernisé par Moscou en 2027."]
+    path = tmp_path / "long-2026-12-01.txt"
+    path.write_text(make_page(paragraphs=paragraphs), "utf-8")
+    index_dir = IndexDir(tmp_path / "ix")
+    build(index_dir, [path])
+    engine = Engine(index_dir)
+    try:
+        # `rénovera` is in no paragraph, so not every word matches anywhere; `Moscou` is in
+        # all of them and is left out of the wider search, which still finds Sohae.
+        reply = answer(engine, "Quand Moscou rénovera-t-il le site de Sohae ?")
+    finally:
+        engine.close()
+    assert reply.answerable
+    assert reply.citations[0].paragraph == 61
+    assert [reply.answer[a:b] for a, b in reply.highlights] == ["2027"]
