@@ -9,6 +9,11 @@ memory), the latency of a keystroke mix through one long-lived engine, `ask` on 
 question mix (when `search/answer.py` exists), the cold `search query` process, and
 adding one more snapshot. It prints a table, the issue's targets met or not, and writes
 everything as JSON (benchmarks/results/, or `--json PATH`).
+
+The library is imported the usual way, so a frozen copy put first on PYTHONPATH is
+measured instead of a working tree that others are editing (the JSON records which):
+
+    cp -r index search /tmp/lib && PYTHONPATH=/tmp/lib .venv/bin/python benchmarks/bench.py
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import hashlib
 import importlib
 import importlib.util
 import json
@@ -35,8 +41,10 @@ from typing import Any
 from fts5 import Fts5
 from mix import Keystroke, keystrokes, questions
 from report import evaluate, render
-from synth import generate
+from synth import Corpus, generate
 
+import index
+import search
 from index import IndexDir, sample_path
 from search import Engine
 
@@ -61,6 +69,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             results["sizes"][str(size)] = _run_size(size, work / f"n{size}", args)
             _say(f"N={size}: done in {results['sizes'][str(size)]['elapsed_s']:.0f} s")
     results["meta"]["finished"] = dt.datetime.now().isoformat(timespec="seconds")
+    results["meta"]["library"]["foreign_modules"] = _foreign_modules()
     results["targets"] = evaluate(results["sizes"])
     render(results)
     path = Path(args.json) if args.json else _default_json_path()
@@ -89,43 +98,11 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 def _run_size(size: int, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
     """Every measurement at one size; each phase's wall time goes into `phases_s`."""
     start = time.perf_counter()
-    phases: dict[str, float] = {}
-
-    def phase(name: str, work: Callable[[], Any]) -> Any:
-        tick = time.perf_counter()
-        result = work()
-        phases[name] = round(time.perf_counter() - tick, 2)
-        _say(f"N={size}: {name} {phases[name]:.1f} s")
-        return result
-
+    phase = _Phases(size)
     corpus = phase("generate", lambda: generate(sample_path(), folder / "pages", size, args.seed))
-    root, db = folder / "snapsearch", folder / "fts5.db"
-    snap: Stats = {"build": phase("snapsearch build", lambda: _build("worker.py", root, corpus))}
-    fts: Stats = {"build": phase("fts5 build", lambda: _build("fts5.py", db, corpus))}
-    snap["build"]["disk_bytes"], fts["build"]["disk_bytes"] = _disk(root), _disk(db)
     mix = keystrokes([name for _, name in corpus.names], smoke=args.smoke)
-    engine = Engine(IndexDir(root))
-    snap["keystrokes"] = phase("snapsearch keys", lambda: _latencies(engine.search, mix))
-    snap["ask"] = phase("ask", lambda: _ask(engine, questions(smoke=args.smoke)))
-    snap["segments"] = len(list(engine.searcher.reader().leaf_readers()))
-    engine.close()
-    peer = Fts5(db)
-    fts["keystrokes"] = phase("fts5 keys", lambda: _latencies(peer.search, mix))
-    peer.close()
-    cold_env = {**os.environ, "SEARCH_INDEX": str(root), "NO_COLOR": "1"}
-    snap["cold_query"] = phase(
-        "snapsearch cold",
-        lambda: _cold([str(SEARCH_BIN), "query", COLD_QUERY], cold_env, args.cold_runs),
-    )
-    fts["cold_query"] = phase(
-        "fts5 cold",
-        lambda: _cold(
-            [PYTHON, str(HERE / "fts5.py"), "query", str(db), COLD_QUERY], None, args.cold_runs
-        ),
-    )
-    # Last, because it grows the index to N+1 snapshots.
-    snap["add_one"] = phase("snapsearch add", lambda: _add("worker.py", root, corpus.next_file))
-    fts["add_one"] = phase("fts5 add", lambda: _add("fts5.py", db, corpus.next_file))
+    snap = _measure_snapsearch(folder / "snapsearch", corpus, mix, args, phase)
+    fts = _measure_fts5(folder / "fts5.db", corpus, mix, args, phase)
     return {
         "snapshots": size,
         "documents": snap["build"]["documents"],
@@ -133,12 +110,59 @@ def _run_size(size: int, folder: Path, args: argparse.Namespace) -> dict[str, An
         "snapsearch": snap,
         "fts5": fts,
         "p95_ratio": _ratio(snap["keystrokes"]["p95_ms"], fts["keystrokes"]["p95_ms"]),
-        "phases_s": phases,
+        "phases_s": phase.seconds,
         "elapsed_s": round(time.perf_counter() - start, 1),
     }
 
 
-def _build(script: str, target: Path, corpus: Any) -> Stats:
+class _Phases:
+    """Runs the phases of one size, logging and keeping the wall time of each."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.seconds: dict[str, float] = {}
+
+    def __call__(self, name: str, work: Callable[[], Any]) -> Any:
+        tick = time.perf_counter()
+        result = work()
+        self.seconds[name] = round(time.perf_counter() - tick, 2)
+        _say(f"N={self.size}: {name} {self.seconds[name]:.1f} s")
+        return result
+
+
+def _measure_snapsearch(
+    root: Path, corpus: Corpus, mix: list[Keystroke], args: argparse.Namespace, phase: _Phases
+) -> Stats:
+    stats: Stats = {"build": phase("snapsearch build", lambda: _build("worker.py", root, corpus))}
+    stats["build"]["disk_bytes"] = _disk(root)
+    engine = Engine(IndexDir(root))
+    stats["keystrokes"] = phase("snapsearch keys", lambda: _latencies(engine.search, mix))
+    stats["ask"] = phase("ask", lambda: _ask(engine, questions(smoke=args.smoke)))
+    stats["segments"] = len(list(engine.searcher.reader().leaf_readers()))
+    engine.close()
+    env = {**os.environ, "SEARCH_INDEX": str(root), "NO_COLOR": "1"}
+    command = [str(SEARCH_BIN), "query", COLD_QUERY]
+    stats["cold_query"] = phase("snapsearch cold", lambda: _cold(command, env, args.cold_runs))
+    # Last, because it grows the index to N+1 snapshots.
+    stats["add_one"] = phase("snapsearch add", lambda: _add("worker.py", root, corpus.next_file))
+    return stats
+
+
+def _measure_fts5(
+    db: Path, corpus: Corpus, mix: list[Keystroke], args: argparse.Namespace, phase: _Phases
+) -> Stats:
+    stats: Stats = {"build": phase("fts5 build", lambda: _build("fts5.py", db, corpus))}
+    stats["build"]["disk_bytes"] = _disk(db)
+    peer = Fts5(db)
+    stats["keystrokes"] = phase("fts5 keys", lambda: _latencies(peer.search, mix))
+    peer.close()
+    command = [PYTHON, str(HERE / "fts5.py"), "query", str(db), COLD_QUERY]
+    stats["cold_query"] = phase("fts5 cold", lambda: _cold(command, None, args.cold_runs))
+    stats["add_one"] = phase("fts5 add", lambda: _add("fts5.py", db, corpus.next_file))
+    return stats
+
+
+def _build(script: str, target: Path, corpus: Corpus) -> Stats:
     out = _run_worker(script, "build", target, [corpus.folder])
     seconds = out["seconds"]
     return {
@@ -196,7 +220,10 @@ def _hits(found: Any) -> Sequence[Any]:
 
 def _ask(engine: Engine, mix: Sequence[str]) -> Stats:
     """`answer(engine, question)` per question, if the module exists yet."""
-    if importlib.util.find_spec("search.answer") is None:
+    spec = importlib.util.find_spec("search.answer")
+    # The editable install's finder would serve search/answer.py from the working tree
+    # under a frozen copy of the library that lacks it: that would be another library.
+    if spec is None or Path(str(spec.origin)).parent != Path(search.__file__).parent:
         return {"skipped": "search/answer.py is absent"}
     answer = getattr(importlib.import_module("search.answer"), "answer", None)
     if answer is None:
@@ -283,7 +310,34 @@ def _meta(args: argparse.Namespace) -> dict[str, Any]:
             "snapsearch_commit": _git("rev-parse", "--short", "HEAD"),
             "snapsearch_dirty": bool(_git("status", "--porcelain", "--", "index", "search")),
         },
+        "library": _library(),
     }
+
+
+def _library() -> dict[str, str]:
+    """Where `index` and `search` were imported from, and a digest of their sources.
+
+    The library may be edited while a long run goes on, or be a frozen copy put first
+    on PYTHONPATH; the digest tells which code produced the numbers.
+    """
+    root = Path(index.__file__).resolve().parent.parent
+    digest = hashlib.sha1()
+    for package in ("index", "search"):
+        for source in sorted((root / package).glob("*.py")):
+            digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return {"path": str(root), "digest": digest.hexdigest()[:12]}
+
+
+def _foreign_modules() -> list[str]:
+    """Library modules this process loaded from outside the measured library's folder."""
+    root = Path(index.__file__).resolve().parent.parent
+    return sorted(
+        name
+        for name, module in sys.modules.items()
+        if name.split(".")[0] in ("index", "search")
+        and getattr(module, "__file__", None)
+        and root not in Path(module.__file__).resolve().parents
+    )
 
 
 def _git(*args: str) -> str:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-import resource
 import sqlite3
 import sys
 import time
@@ -73,7 +72,7 @@ class Fts5:
         self._conn.close()
 
 
-def build(db: Path, paths: Sequence[Path], *, create: bool) -> dict[str, float]:
+def build(db: Path, paths: Sequence[Path], *, create: bool) -> dict[str, float | int]:
     """Index the snapshot files in `paths` into `db` in one transaction; what it cost."""
     from index import find_snapshot_files  # imported here: the cold query must not pay it
 
@@ -84,7 +83,7 @@ def build(db: Path, paths: Sequence[Path], *, create: bool) -> dict[str, float]:
     conn = sqlite3.connect(db)
     if create:
         conn.execute(_CREATE)
-    engine_seconds = documents = 0.0
+    engine_seconds, documents = 0.0, 0
     with _no_language_detection():
         for path in files:
             rows = _rows(path)
@@ -142,9 +141,11 @@ def main(argv: list[str]) -> None:
         return
     if mode not in ("build", "add"):
         raise SystemExit(f"usage: fts5.py build|add|query DB ... (not {mode!r})")
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    from worker import memory_kb  # a sibling that imports the library: only for builds
+
+    baseline = memory_kb("VmRSS")
     result = build(Path(db), [Path(p) for p in rest], create=mode == "build")
-    result["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result["peak_rss_kb"] = memory_kb("VmHWM")
     result["baseline_rss_kb"] = baseline
     print(json.dumps(result))
 

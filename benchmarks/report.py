@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -165,7 +166,8 @@ def evaluate(sizes: dict[str, Size]) -> list[dict[str, Any]]:
 
 def render(results: dict[str, Any]) -> None:
     """Print the comparison table and the targets table."""
-    console = Console()
+    # Piped output would wrap at 80 columns and break the table's rows apart.
+    console = Console(width=None if sys.stdout.isatty() else 120)
     sizes: dict[str, Size] = results["sizes"]
     console.print(_comparison(sizes))
     console.print(_targets(sizes, results["targets"]))
@@ -178,12 +180,14 @@ def render(results: dict[str, Any]) -> None:
 
 def _footer(meta: dict[str, Any]) -> str:
     versions, machine = meta["versions"], meta["machine"]
+    library = meta["library"]
     dirty = " (with uncommitted changes)" if versions["snapsearch_dirty"] else ""
     return (
         f"[dim]{meta['started']} · {meta['command']} · {machine['cpus']} CPUs, load "
         f"{machine['load_avg_at_start']} at start · Python {versions['python']} · SQLite "
         f"{versions['sqlite']} · Whoosh {versions['whoosh']} · snapsearch "
-        f"{versions['snapsearch_commit']}{dirty}[/dim]"
+        f"{versions['snapsearch_commit']}{dirty}, library {library['path']} "
+        f"sources {library['digest']}[/dim]"
     )
 
 

@@ -25,6 +25,7 @@ from index import (
 )
 from index.build import DEFAULT_LOCK_WAIT
 from index.parse import DEFAULT_MAX_BYTES
+from index.watch import DEFAULT_SETTLE
 
 from .engine import KINDS, Engine, Results
 from .snippet import label, snippet
@@ -205,6 +206,65 @@ def ask_command(
     return FOUND if reply.answerable else NOT_FOUND
 
 
+@index_group.command("watch")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--settle",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_SETTLE,
+    show_default=True,
+    help="Seconds a file must stay unchanged before it is indexed.",
+)
+@click.pass_obj
+def watch_command(index_dir: IndexDir, folder: Path, settle: float) -> int:
+    """Index FOLDER, then every snapshot that appears or changes in it, until Ctrl+C."""
+    from index.watch import watch  # watchfiles is only needed here
+
+    try:
+        watch(index_dir, folder, log=lambda line: click.echo(line), settle=settle)
+    except KeyboardInterrupt:
+        _note("stopped")
+    return FOUND
+
+
+@cli.command("history")
+@click.argument("code")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_obj
+def history_command(index_dir: IndexDir, code: str, as_json: bool) -> int:
+    """A rate (GBP) or stock index (AEX) in every snapshot, oldest first."""
+    from .history import history
+    from .render import print_history
+
+    series = history(open_engine(index_dir), code)
+    if as_json:
+        _print_json(series.to_json())
+    else:
+        print_history(series)
+    return FOUND
+
+
+@cli.command("diff")
+@click.argument("old", required=False, metavar="[A]")
+@click.argument("new", required=False, metavar="[B]")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_obj
+def diff_command(
+    index_dir: IndexDir, old: str | None, new: str | None, top: int, as_json: bool
+) -> int:
+    """What changed from snapshot A to B (default: the two newest); `latest` works too."""
+    from .diff import diff
+    from .render import print_diff
+
+    changes = diff(open_engine(index_dir), old, new, top=top)
+    if as_json:
+        _print_json(changes.to_json())
+    else:
+        print_diff(changes)
+    return FOUND if changes.paragraphs or changes.rates or changes.quotes else NOT_FOUND
+
+
 @cli.command("tui")
 @click.pass_obj
 def tui_command(index_dir: IndexDir) -> int:
@@ -245,16 +305,21 @@ def _print_results(results: Results) -> None:
         head.append(hit.snapshot, style="bold")
         head.append(f"  {hit.date}  ", style="dim")
         head.append(label(hit.kind, hit.paragraph, hit.code, hit.name), style="bold cyan")
+        if len(hit.dates) > 1:
+            others = [d for d in hit.dates if d != hit.date]
+            head.append(f"  also on {', '.join(others)}", style="dim")
         console.print(head)
         shown, spans = snippet(hit.text, hit.highlights)
         body = Text("    " + shown)  # Text() never parses markup: news text has `[`
         for start, end in spans:
             body.stylize("bold reverse", start + 4, end + 4)
         console.print(body)
-    more = f"{len(results.hits)} of {results.total}" if results.total > len(results.hits) else ""
-    count = more or str(results.total)
+    shown = len(results.hits)
+    count = f"{shown} hit{'s' * (shown != 1)}"
+    if results.total > shown:
+        count += f" of {results.total} matching documents"
     typo = " (one typo forgiven)" if results.fuzzy else ""
-    _note(f"{count} hit{'s' * (results.total != 1)} for {results.query!r}{typo}")
+    _note(f"{count} for {results.query!r}{typo}")
 
 
 def _print_answer(reply: Answer) -> None:

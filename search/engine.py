@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from whoosh.query import And, Query, Term
@@ -41,6 +41,7 @@ class Hit:
     text: str
     highlights: tuple[Span, ...]
     data: dict[str, Any] | None = None  # a rate's or quote's numbers
+    dates: tuple[str, ...] = ()  # when results are collapsed: every date this text is on
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +57,7 @@ class Hit:
             "text": self.text,
             "highlights": [list(span) for span in self.highlights],
             "data": self.data,
+            "dates": list(self.dates),
         }
 
 
@@ -145,12 +147,13 @@ class Engine:
         query = build_query(typed, prefix_last=prefix_last)
         if query is None:
             return Results(text, 0, ())
-        total, hits = self.run(query, limit=limit, filter=filters)
+        collapse = snapshot is None
+        total, hits = self.run(query, limit=limit, filter=filters, collapse=collapse)
         if total or not any(len(w.plain) >= FUZZY_MIN_LENGTH for w in typed):
             return Results(text, total, hits)
         query = build_query(typed, prefix_last=prefix_last, typos=self.within_one_typo)
         assert query is not None
-        total, hits = self.run(query, limit=limit, filter=filters)
+        total, hits = self.run(query, limit=limit, filter=filters, collapse=collapse)
         return Results(text, total, hits, fuzzy=bool(total))
 
     def document(self, doc_id: str, highlight: str = "") -> Hit | None:
@@ -180,18 +183,37 @@ class Engine:
         return sorted(c for c in candidates if damerau_levenshtein(c, word, 1) <= 1)
 
     def run(
-        self, query: Query, *, limit: int | None = 10, filter: Query | None = None
+        self,
+        query: Query,
+        *,
+        limit: int | None = 10,
+        filter: Query | None = None,
+        collapse: bool = False,
     ) -> tuple[int, tuple[Hit, ...]]:
-        """Run a prepared Whoosh query; the total count and the top `limit` hits."""
+        """Run a prepared Whoosh query; the count of matching documents and the top
+        `limit` hits. With `collapse`, a text found in several snapshots is one hit (the
+        newest) that lists every date it appears on."""
         results = self._searcher.search(
             query,
             limit=limit,
             filter=filter,
             sortedby=[ScoreFacet(), FieldFacet("day", reverse=True)],
+            collapse="digest" if collapse else None,
         )
         terms = _matched_terms(query, self._searcher.reader())
-        hits = tuple(self._hit(h.fields(), -h.score[0], terms) for h in results)
-        return len(results), hits
+        hits = []
+        for found in results:
+            hit = self._hit(found.fields(), -found.score[0], terms)
+            if collapse and hit.kind in ("paragraph", "title"):
+                hit = replace(hit, dates=self._dates(found["digest"]))
+            hits.append(hit)
+        return len(results), tuple(hits)
+
+    def _dates(self, digest: str) -> tuple[str, ...]:
+        """Every date on which a text with this digest appears, oldest first."""
+        docnums = self._searcher.docs_for_query(Term("digest", digest))
+        days = self._searcher.reader().column_reader("day")
+        return tuple(sorted({_iso(days[n]) for n in docnums}))
 
     def _filters(self, kind: str | None, snapshot: str | None) -> Query | None:
         terms = [Term("kind", kind)] if kind else []
@@ -205,7 +227,7 @@ class Engine:
             id=fields["id"],
             kind=fields["kind"],
             snapshot=fields["snapshot"],
-            date=f"{day // 10000:04d}-{day // 100 % 100:02d}-{day % 100:02d}",
+            date=_iso(day),
             paragraph=fields.get("paragraph"),
             code=fields.get("code"),
             name=fields.get("name"),
@@ -231,6 +253,11 @@ class Engine:
                 if token.text in wanted:
                     spans.add((token.startchar, token.endchar))
         return _merge(sorted(spans))
+
+
+def _iso(day: int) -> str:
+    """YYYYMMDD as YYYY-MM-DD."""
+    return f"{day // 10000:04d}-{day // 100 % 100:02d}-{day % 100:02d}"
 
 
 def _matched_terms(query: Query, reader: Any) -> dict[str, set[str]]:

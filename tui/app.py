@@ -131,11 +131,13 @@ class SnapsearchApp(App[None]):
         if results is None:
             results_list.border_title = "results"
         else:
-            shown = str(results.total)
-            if results.total > len(results.hits):
-                shown = f"{len(results.hits)} of {results.total}"
-            typo = " · one typo forgiven" if results.fuzzy else ""
-            results_list.border_title = f"{shown} hit{'s' * (results.total != 1)}{typo}"
+            shown = len(results.hits)
+            title = f"{shown} hit{'s' * (shown != 1)}"
+            if results.total > shown:
+                title += f" · {results.total} documents"
+            if results.fuzzy:
+                title += " · one typo forgiven"
+            results_list.border_title = title
         self.latencies.append(time.perf_counter() - self._typed_at)
 
     @on(OptionList.OptionSelected, "#results")

@@ -23,12 +23,16 @@ def marked(text: str, spans: Iterable[tuple[int, int]]) -> Content:
 
 
 def hit_heading(hit: Hit) -> Content:
-    """`snapshot  date  ¶N` for a hit."""
-    return Content.assemble(
+    """`snapshot  date  ¶N` for a hit, and the other dates its text appears on."""
+    heading = Content.assemble(
         (hit.snapshot, "bold"),
         (f"  {hit.date}  ", "dim"),
         (label(hit.kind, hit.paragraph, hit.code, hit.name), "bold $accent"),
     )
+    others = [date for date in hit.dates if date != hit.date]
+    if others:
+        heading += Content.styled(f"  also on {', '.join(others)}", "dim")
+    return heading
 
 
 def hit_option(hit: Hit, width: int = 200) -> Content:
