@@ -174,14 +174,15 @@ def profile_cold(root: Path) -> None:
         check=True,
         cwd=HERE,  # `python -c` puts the working folder first on sys.path: not the repo
     )
-    print("\nslowest imports (cumulative, top-level and one level down):")
-    rows = []
+    print("\nimport time by top-level package (self time summed over its modules):")
+    by_package: dict[str, int] = {}
     for line in done.stderr.splitlines():
-        match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
-        if match and len(match[3]) <= 3:
-            rows.append((int(match[2]), match[4]))
-    for micros, name in sorted(rows, reverse=True)[:20]:
-        print(f"  {micros / 1000:7.1f} ms  {name}")
+        match = re.match(r"import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)", line)
+        if match:
+            package = match[2].split(".")[0]
+            by_package[package] = by_package.get(package, 0) + int(match[1])
+    for package, micros in sorted(by_package.items(), key=lambda kv: -kv[1])[:15]:
+        print(f"  {micros / 1000:7.1f} ms  {package}")
     script = (
         "import cProfile, pstats, sys; sys.argv = ['search', 'query', 'Koursk'];"
         "p = cProfile.Profile(); p.enable()\n"

@@ -194,10 +194,13 @@ class _Chain:
 
     def __init__(self, paragraphs: Sequence[str], rng: random.Random) -> None:
         self._rng = rng
-        self._originals = {s for p in paragraphs for s in _SENTENCE_END.split(p)}
+        # A list, not a set: set order changes with hash randomisation between runs,
+        # and the walk must draw the same words for the same seed.
+        self._sentences = list(dict.fromkeys(s for p in paragraphs for s in _SENTENCE_END.split(p)))
+        self._originals = set(self._sentences)
         self._next2: dict[tuple[str, str], list[str]] = defaultdict(list)
         self._next1: dict[str, list[str]] = defaultdict(list)
-        for sentence in self._originals:
+        for sentence in self._sentences:
             words = ["", "", *sentence.split(), "\n"]
             for a, b, c in zip(words, words[1:], words[2:], strict=False):
                 self._next2[(a, b)].append(c)
@@ -206,7 +209,7 @@ class _Chain:
     def names(self) -> set[str]:
         """Words the sample capitalises inside sentences: its proper names."""
         found = set()
-        for sentence in self._originals:
+        for sentence in self._sentences:
             for token in sentence.split()[1:]:
                 match = _NAME_TOKEN.match(token)
                 if match and not match["name"].isupper():
@@ -219,7 +222,7 @@ class _Chain:
             if self.MIN_WORDS <= len(words) <= self.MAX_WORDS:
                 if " ".join(words) not in self._originals:
                     return words
-        return self._rng.choice(sorted(self._originals)).split()
+        return self._rng.choice(self._sentences).split()
 
     def _walk(self) -> list[str]:
         a, b, words = "", "", []
