@@ -9,12 +9,15 @@ closest paragraphs as leads.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from whoosh.query import And, Query, Term
 
 from .engine import Engine, Hit
 from .passages import Passage, rank
 from .query import Word, build_query
 from .question import NAME, OTHER, REASON, Question
+from .recent import newest
 from .reply import NOT_FOUND, Answer
 
 __all__ = ["CANDIDATES", "LEADS", "MIN_CONFIDENCE", "MIN_COVERAGE", "paragraph_answer"]
@@ -49,7 +52,7 @@ def paragraph_answer(engine: Engine, question: Question, snapshot: str | None) -
         answerable=True,
         answer=text,
         confidence=_confidence(engine, question, best),
-        citations=(best.hit, *others),
+        citations=(_newest_copy(engine, best.hit, snapshot), *others),
         highlights=highlights,
         lang=question.lang,
     )
@@ -89,6 +92,20 @@ def _discriminating(engine: Engine, words: list[Word]) -> list[Word]:
 
     rare = [w for w in words if frequency(w) <= common]
     return rare if len(rare) >= 2 else sorted(words, key=frequency)[:2]
+
+
+def _newest_copy(engine: Engine, hit: Hit, snapshot: str | None) -> Hit:
+    """The same paragraph in the newest snapshot that has it: daily pages repeat text, and
+    among equal scores the engine's top hits may be old copies."""
+    if snapshot:
+        return hit
+    fields = engine.searcher.document(id=hit.id) or {}
+    if not fields.get("digest"):
+        return hit
+    copies = newest(engine, And([Term("digest", fields["digest"]), Term("kind", hit.kind)]), 1)
+    if not copies or copies[0].id == hit.id:
+        return hit
+    return replace(copies[0], score=hit.score, highlights=hit.highlights)
 
 
 def _distinct(hits: tuple[Hit, ...]) -> tuple[Hit, ...]:

@@ -11,6 +11,7 @@ from whoosh.query import And, Query, Term
 from .engine import Engine, Hit
 from .numbers import format_number
 from .question import REASON, Question, fold
+from .recent import newest
 from .reply import Answer
 
 __all__ = ["quote_answer"]
@@ -67,9 +68,7 @@ def _named_quotes(engine: Engine, text: str, snapshot: str | None) -> list[_Quot
     query: Query = Term("series", min(positions)[1])
     if snapshot:
         query = And([query, Term("snapshot", snapshot)])
-    # Equal scores, newest first: the two newest are all an answer shows.
-    _, hits = engine.run(query, limit=2)
-    return [_parse(hit) for hit in hits]
+    return [_parse(hit) for hit in newest(engine, query, 2)]  # all an answer shows
 
 
 def _series(engine: Engine, prefix: str) -> list[str]:

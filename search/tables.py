@@ -25,6 +25,7 @@ from .numbers import amount_before, format_number, round_significant
 from .query import build_query
 from .question import Question, fold
 from .quotes import quote_answer
+from .recent import newest
 from .reply import Answer
 
 __all__ = ["MENTION_DAYS", "RECENT", "table_answer"]
@@ -137,9 +138,7 @@ class _Conversion:
             query: Query = Term("series", f"rate:{code}")
             if self.snapshot:
                 query = And([query, Term("snapshot", self.snapshot)])
-            # One series term scores the same in every snapshot: the engine's ties put the
-            # newest first, so only the few needed are read from a long archive.
-            _, hits = self.engine.run(query, limit=None if every else RECENT)
+            hits = newest(self.engine, query, None if every else RECENT)
             self._rates_cache[key] = [rate for hit in hits if (rate := _parse_rate(hit))]
         return self._rates_cache[key]
 

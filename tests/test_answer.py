@@ -184,11 +184,14 @@ def test_empty_question_is_an_error(engine: Engine, question: str) -> None:
         answer(engine, question)
 
 
-def test_a_paragraph_repeated_by_daily_pages_is_cited_once(tmp_path: Path) -> None:
+def test_a_paragraph_repeated_by_daily_pages_is_cited_once_from_the_newest(
+    tmp_path: Path,
+) -> None:
     text = "Le maire de Brno, Jan Novák, a inauguré le nouveau pont sur la Svratka lundi."
     paths = []
-    for day in ("2026-12-01", "2026-12-02", "2026-12-03"):
-        path = tmp_path / f"daily-{day}.txt"
+    # More copies than the answer retrieves: the newest must still be the one cited.
+    for day in range(1, 26):
+        path = tmp_path / f"daily-2026-12-{day:02d}.txt"
         path.write_text(make_page(paragraphs=[text, "Il pleuvait."]), "utf-8")
         paths.append(path)
     index_dir = IndexDir(tmp_path / "ix")
@@ -199,7 +202,7 @@ def test_a_paragraph_repeated_by_daily_pages_is_cited_once(tmp_path: Path) -> No
     finally:
         engine.close()
     assert reply.answerable and "Jan Novák" in [reply.answer[a:b] for a, b in reply.highlights]
-    assert [hit.snapshot for hit in reply.citations] == ["daily-2026-12-03"]
+    assert [hit.snapshot for hit in reply.citations] == ["daily-2026-12-25"]
 
 
 def test_words_in_most_paragraphs_do_not_drown_the_rare_ones(tmp_path: Path) -> None:

@@ -12,12 +12,17 @@ from index import IndexDir, build
 from search import Engine, answer
 from tests.conftest import SAMPLE, make_page
 
-OLD, NEW = "daily-2026-11-20", "daily-2026-11-21"
+OLDEST, OLD, NEW = "daily-2026-11-19", "daily-2026-11-20", "daily-2026-11-21"
 NNBSP = "\u202f"  # CLDR's French group separator
 
 
 def _pages(folder: Path) -> list[Path]:
-    """Two days: CAD only on the first; BEL20 on both."""
+    """Three days: CAD only on the first two; BEL20 on all."""
+    oldest = make_page(
+        headline="Avant-hier",
+        rates={"CAD": "1.5999", "GBP": "0.86"},
+        quotes=[("BEL20", "1.0000", "4960.06", "+0.02%")],
+    )
     old = make_page(
         headline="Hier",
         rates={"CAD": "1.6001", "GBP": "0.87", "USD": "1.15", "JPY": "160.5", "CZK": "24.3"},
@@ -41,8 +46,8 @@ def _pages(folder: Path) -> list[Path]:
             ("PSI20", "61.2100", "8446.47", "+0.73%"),
         ],
     )
-    paths = [folder / f"{OLD}.txt", folder / f"{NEW}.txt"]
-    for path, text in zip(paths, (old, new), strict=True):
+    paths = [folder / f"{day}.txt" for day in (OLDEST, OLD, NEW)]
+    for path, text in zip(paths, (oldest, old, new), strict=True):
         path.write_text(text, "utf-8")
     return paths
 
