@@ -8,8 +8,9 @@ one-character symbols CLDR gives (`€`, `$`, `£`) count too.
 A head noun several currencies share is read as a reader of the page would: among the
 currencies in the rate table, prefer those legal tender in the region of the page's base
 currency (the CLDR time-zone continent of its territories: Europe for the euro), then
-the one legal tender in most territories. For a euro page that gives dollar -> USD,
-livre/pound -> GBP, franc -> CHF, and leaves `couronne` ambiguous (DKK, NOK, SEK, CZK).
+the one legal tender in most territories, then the one whose country the recent articles
+name. For a euro page that gives dollar -> USD, livre/pound -> GBP, franc -> CHF, rouble
+-> RUB on pages about Russia, and leaves `couronne` ambiguous (DKK and NOK tie).
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ class Mention:
     end: int
     text: str
     codes: frozenset[str]  # one code, or several for a shared head noun (`dollar`)
-    bare: bool  # only a head noun or a symbol, so `codes` may hold several
 
 
 def currency_name(code: str, lang: str, count: int = 1) -> str:
@@ -79,11 +79,10 @@ def _match_at(
         key = tuple(w for _, _, w in words[i : i + size])
         if key in full:
             start, end = words[i][0], words[i + size - 1][1]
-            return Mention(start, end, text[start:end], full[key], bare=False), size
+            return Mention(start, end, text[start:end], full[key]), size
     start, end, word = words[i]
     if word in heads:
-        codes = heads[word]
-        return Mention(start, end, text[start:end], codes, bare=len(codes) > 1), 1
+        return Mention(start, end, text[start:end], heads[word]), 1
     return None, 1
 
 
@@ -95,10 +94,10 @@ def _codes_and_symbols(text: str, found: list[Mention]) -> list[Mention]:
     for match in _CODE.finditer(text):
         code = match.group()
         if code in known and not any(a <= match.start() < b for a, b in taken):
-            extra.append(Mention(match.start(), match.end(), code, frozenset({code}), False))
+            extra.append(Mention(match.start(), match.end(), code, frozenset({code})))
     for position, char in enumerate(text):
         if char in symbols:
-            extra.append(Mention(position, position + 1, char, frozenset({symbols[char]}), False))
+            extra.append(Mention(position, position + 1, char, frozenset({symbols[char]})))
     return extra
 
 
@@ -205,6 +204,8 @@ def _head(words: tuple[str, ...], lang: str) -> str | None:
 
 
 def _forms(code: str, lang: str) -> Iterable[str]:
+    # Babel gives the display name capitalised (`British Pound`) and the counted forms in
+    # lower case (`British pounds`); French plurals come from count=2 (`livres sterling`).
     return {
         get_currency_name(code, locale=lang),
         currency_name(code, lang, 1),

@@ -77,12 +77,12 @@ def table_answer(engine: Engine, question: Question, snapshot: str | None) -> An
     words = {fold(w) for w in re.findall(r"[^\W_]+", question.text)}
     strong = bool(_STRONG_CUES & words)
     unknown = _unknown_currency(question.text, mentions)
-    if not _about_rates(question.text, mentions, strong) and not (unknown and mentions):
+    if not _about_rates(mentions, strong) and not (unknown and mentions):
         return None
     return _Conversion(engine, question, snapshot, mentions, unknown).answer()
 
 
-def _about_rates(text: str, mentions: list[Mention], strong: bool) -> bool:
+def _about_rates(mentions: list[Mention], strong: bool) -> bool:
     """Two currencies, or one and a rate word (`taux`, `vaut`, `worth`): so `Que livre
     Moscou ?` stays a question for the article."""
     if len({m.codes for m in mentions}) >= 2:
@@ -119,8 +119,12 @@ class _Conversion:
         self.lang = question.lang
         self._rates_cache: dict[tuple[str, bool], list[_Rate]] = {}
 
-    def answer(self) -> Answer:
+    def answer(self) -> Answer | None:
+        """The conversion's answer; None when the question names only the base currency
+        (`Combien vaut le contrat en euros ?` asks the article, not the table)."""
         sides = self._sides()
+        if sides is None:
+            return None
         if isinstance(sides, str):
             return self._refuse(sides)
         source, target = sides
@@ -186,8 +190,9 @@ class _Conversion:
         )
         return sum(1 for _ in found)
 
-    def _sides(self) -> tuple[_Side, _Side] | str:
-        """The source and target currencies, or why there are not two."""
+    def _sides(self) -> tuple[_Side, _Side] | str | None:
+        """The source and target currencies, why there are not two, or None when only the
+        base currency is named."""
         resolved: list[_Side] = []
         for mention in self.mentions:
             side = self._resolve(mention)
@@ -197,7 +202,7 @@ class _Conversion:
                 resolved.append(side)
         others = [s for s in resolved if s.code != self.base]
         if not others:
-            return self._no_currency()
+            return self._no_currency() if self.unknown or self._only_rates() else None
         if len(resolved) == 1:
             only = resolved[0]
             assert only.mention is not None
@@ -243,6 +248,18 @@ class _Conversion:
         if amount_before(self.question.text, mention.start) is not None:
             return "source"
         return None
+
+    def _only_rates(self) -> bool:
+        """Whether the question holds nothing but currencies and rate words (`Combien vaut
+        un euro ?`): then it asks for a rate, not for the article."""
+        taken = [(m.start, m.end) for m in self.mentions]
+        words = [
+            m
+            for m in re.finditer(r"[^\W\d_]+", self.question.text)
+            if not any(a <= m.start() < b for a, b in taken)
+        ]
+        content = {fold(w.group()) for w in words} - _STRONG_CUES
+        return not {w.plain for w in self.question.words} & content
 
     def _no_currency(self) -> str:
         if self.unknown and self.lang == "fr":

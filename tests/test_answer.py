@@ -222,3 +222,10 @@ def test_words_in_most_paragraphs_do_not_drown_the_rare_ones(tmp_path: Path) -> 
     assert reply.answerable
     assert reply.citations[0].paragraph == 61
     assert [reply.answer[a:b] for a, b in reply.highlights] == ["2027"]
+
+
+def test_a_question_naming_only_the_euro_is_for_the_article(engine: Engine) -> None:
+    reply = answer(engine, "How much is a kilogram of Saaz hops worth in euros?")
+    assert reply.answerable
+    assert (reply.citations[0].kind, reply.citations[0].paragraph) == ("paragraph", 3)
+    assert [reply.answer[a:b] for a, b in reply.highlights] == ["14 euros"]

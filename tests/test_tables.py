@@ -171,6 +171,11 @@ def test_a_name_with_no_likely_reading_asks_which(engine: Engine) -> None:
             id="en-not-a-currency",
         ),
         pytest.param(
+            "Combien vaut un euro ?",
+            "Précisez la monnaie, par exemple : « Combien vaut un euro en dollars ? »",
+            id="fr-which-currency",
+        ),
+        pytest.param(
             "Combien vaut un euro en francs français ?",
             "Pas de taux pour franc français (FRF) dans les snapshots.",
             id="fr-no-rate",
