@@ -11,7 +11,7 @@ from whoosh.query import And, Query, Term
 from .engine import Engine, Hit
 from .numbers import format_number
 from .question import REASON, Question, fold
-from .recent import newest
+from .recent import field_values, newest
 from .reply import Answer
 
 __all__ = ["quote_answer"]
@@ -56,27 +56,28 @@ def _named_quotes(engine: Engine, text: str, snapshot: str | None) -> list[_Quot
     Names are matched as whole words, also split in two (`BEL 20`, `PSI 20`).
     """
     words = [fold(w) for w in re.findall(r"[^\W_]+", text)]
-    names = {fold(key[len("quote:") :]): key for key in _series(engine, "quote:")}
-    positions = [
-        (i, names[word])
-        for i, word in enumerate(words)
-        for word in (words[i], words[i] + (words[i + 1] if i + 1 < len(words) else ""))
-        if word in names
-    ]
-    if not positions:
+    series = {
+        fold(key.removeprefix("quote:")): key
+        for key in field_values(engine, "series")
+        if key.startswith("quote:")
+    }
+    key = next((series[w] for w in _with_pairs(words) if w in series), None)
+    if key is None:
         return []
-    query: Query = Term("series", min(positions)[1])
+    query: Query = Term("series", key)
     if snapshot:
         query = And([query, Term("snapshot", snapshot)])
     return [_parse(hit) for hit in newest(engine, query, 2)]  # all an answer shows
 
 
-def _series(engine: Engine, prefix: str) -> list[str]:
-    """Series keys of the index that start with `prefix` (`quote:AEX`, `quote:BEL20`…)."""
-    keys = (
-        t.decode("utf-8") if isinstance(t, bytes) else t for t in engine.searcher.lexicon("series")
-    )
-    return [key for key in keys if key.startswith(prefix)]
+def _with_pairs(words: list[str]) -> list[str]:
+    """Each word, then itself joined to the next one, in question order."""
+    found = []
+    for i, word in enumerate(words):
+        found.append(word)
+        if i + 1 < len(words):
+            found.append(word + words[i + 1])
+    return found
 
 
 def _parse(hit: Hit) -> _Quote:

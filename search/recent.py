@@ -1,4 +1,5 @@
-"""The newest documents of a series (`rate:GBP`, `quote:AEX`), read without the archive."""
+"""Table documents without reading the whole archive: the newest of a series
+(`rate:GBP`, `quote:AEX`), and the values a field takes."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from whoosh.sorting import FieldFacet
 
 from .engine import Engine, Hit
 
-__all__ = ["newest"]
+__all__ = ["field_values", "newest"]
 
 
 def newest(engine: Engine, query: Query, limit: int | None) -> list[Hit]:
@@ -20,3 +21,9 @@ def newest(engine: Engine, query: Query, limit: int | None) -> list[Hit]:
     found = engine.searcher.search(query, limit=limit, sortedby=FieldFacet("day", reverse=True))
     hits = (engine.document(fields["id"]) for fields in found)
     return [hit for hit in hits if hit is not None]
+
+
+def field_values(engine: Engine, field: str) -> list[str]:
+    """Every value an ID field holds in the index (`GBP`, `quote:AEX`…), from its lexicon."""
+    terms = engine.searcher.lexicon(field)
+    return [t.decode("utf-8") if isinstance(t, bytes) else str(t) for t in terms]

@@ -25,7 +25,7 @@ from .numbers import amount_before, format_number, round_significant
 from .query import build_query
 from .question import Question, fold
 from .quotes import quote_answer
-from .recent import newest
+from .recent import field_values, newest
 from .reply import Answer
 
 __all__ = ["MENTION_DAYS", "RECENT", "table_answer"]
@@ -149,7 +149,7 @@ class _Conversion:
     @cached_property
     def available(self) -> frozenset[str]:
         """The currency codes the rate tables list (in any snapshot)."""
-        return frozenset(_text(term) for term in self.engine.searcher.lexicon("code"))
+        return frozenset(field_values(self.engine, "code"))
 
     @cached_property
     def base(self) -> str:
@@ -386,10 +386,6 @@ def _parse_rate(hit: Hit) -> _Rate | None:
         return _Rate(hit, str(data["base"]), str(hit.code), Decimal(str(data["raw"])))
     except InvalidOperation:
         return None
-
-
-def _text(term: Any) -> str:
-    return term.decode("utf-8") if isinstance(term, bytes) else str(term)
 
 
 def _to_date(day: int) -> dt.date:

@@ -252,3 +252,17 @@ def test_a_verb_spelled_like_a_currency_is_left_to_the_article(tmp_path: Path) -
         engine.close()
     assert reply.answerable
     assert (reply.citations[0].kind, reply.citations[0].paragraph) == ("paragraph", 4)
+
+
+def test_a_tie_goes_to_the_country_the_articles_talk_about(tmp_path: Path) -> None:
+    # BYN and RUB are both roubles of a European country used nowhere else; the sample's
+    # article is about Russia.
+    index_dir = IndexDir(tmp_path / "ix")
+    build(index_dir, [SAMPLE])
+    engine = Engine(index_dir)
+    try:
+        reply = answer(engine, "Combien vaut le rouble ?")
+    finally:
+        engine.close()
+    assert reply.citations[0].code == "RUB"
+    assert "« rouble » compris comme rouble russe (RUB)." in reply.answer
