@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .engine import Engine, Hit
 from .question import NAME, NUMBER, OTHER, PLACE, REASON, Question, fold, is_function_word
@@ -22,7 +22,7 @@ __all__ = ["Passage", "rank"]
 
 PARTIAL = 0.6  # a word sharing a long prefix (`chairs`/`chairman`) counts this much
 _NAME_WEIGHT = 1.5  # a proper noun of the question matters more than a common word
-_PAIR_COST = 0.05
+_PAIR_COST = 0.05  # so a neighbour joins only when it adds to the answer
 # Sentences opening on these lean on the one before (`Il`, `Cette combinaison`, `They`).
 _ANAPHORS = frozenset(
     """
@@ -130,7 +130,9 @@ def _best(
         if not matched and best is not None:
             continue  # holds none of the question: cannot beat a passage that does
         spans = [(c, sentences[i]) for i in unit for c in candidates(i)]
-        passage = _score(question, weights, hit, prior, [sentences[i] for i in unit], tokens, spans)
+        unit_spans = [sentences[i] for i in unit]
+        coverage = _coverage(question, weights, strengths)
+        passage = _score(question, hit, prior, unit_spans, tokens, matched, coverage, spans)
         if best is None or passage.score > best.score:
             best = passage
     assert best is not None
@@ -139,15 +141,16 @@ def _best(
 
 def _score(
     question: Question,
-    weights: list[float],
     hit: Hit,
     prior: float,
     unit: list[Span],
     tokens: list[_Token],
+    matched: list[_Token],
+    coverage: float,
     candidates: list[tuple[Candidate, Span]],
 ) -> Passage:
-    strengths, matched = _matches(question, tokens)
-    coverage = _coverage(question, weights, strengths)
+    """One or two sentences scored: mostly coverage, then the answer type, proximity and
+    the paragraph's BM25 rank; two sentences pay a little for their length."""
     proximity = _proximity(tokens, matched)
     span, typed, main = _pick(question, hit.text, candidates, matched, unit)
     if question.kind == NUMBER and question.focus and not _mentions(tokens, question.focus):
@@ -299,9 +302,8 @@ def _subject(
     found = next((t for t in tokens if _strength(verb.plain, stems, t) == 1.0), None)
     if found is None:
         return []
-    clause_start = max(text.rfind(c, sentence[0], found.start) for c in ",;:") + 1
-    words = list(re.finditer(r"\S+", text[: found.start]))
-    words = [w for w in words if w.start() >= max(clause_start, sentence[0])]
+    clause_start = max(sentence[0], *(text.rfind(c, sentence[0], found.start) + 1 for c in ",;:"))
+    words = list(re.compile(r"\S+").finditer(text, clause_start, found.start))
     while words and words[-1].group().casefold() in _AUXILIARIES:
         words.pop()
     while words and words[0].group().casefold() in _DETERMINERS:
@@ -319,12 +321,4 @@ def _with_antecedent(passage: Passage, sentences: list[Span], hit: Hit) -> Passa
     opening = re.match(r"[^\W\d_]+", hit.text[first[0] : first[1]])
     if index == 0 or not opening or opening.group().casefold() not in _ANAPHORS:
         return passage
-    return Passage(
-        passage.hit,
-        (sentences[index - 1], *passage.sentences),
-        passage.main,
-        passage.span,
-        passage.score,
-        passage.coverage,
-        passage.typed,
-    )
+    return replace(passage, sentences=(sentences[index - 1], *passage.sentences))
