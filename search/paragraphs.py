@@ -1,7 +1,7 @@
 """Answers from article paragraphs: the best sentence of the best paragraph, or none.
 
-Candidate paragraphs come from BM25 over any of the question's content words; `passages`
-scores their sentences. The best passage answers only when it holds enough of the
+Candidate paragraphs come from BM25 over the question's content words (all of them, else
+any); `passages` scores their sentences. The best passage answers only when it holds enough of the
 question (`MIN_COVERAGE`) and, weighing whether it holds the expected type of answer,
 enough confidence (`MIN_CONFIDENCE`); otherwise the reply says so honestly and cites the
 closest paragraphs as leads.
@@ -29,7 +29,7 @@ COMMON_SHARE, COMMON_MIN = 0.2, 50
 # How much a missing answer type lowers confidence: dates, numbers and places have clear
 # shapes; names less so (`une association d’habitants`); reasons hide in many wordings.
 _TYPE_RELIANCE = {OTHER: 0.15, REASON: 0.4, NAME: 0.5}
-# Below these the best passage is not trusted: see `_trusted`.
+# Below these the best passage is not trusted: no answer rather than a wrong one.
 MIN_COVERAGE = 0.4
 MIN_CONFIDENCE = 0.3
 
@@ -40,18 +40,19 @@ def paragraph_answer(engine: Engine, question: Question, snapshot: str | None) -
         return _abstain(question, ())
     hits = _candidates(engine, question, snapshot)
     passages = rank(engine, question, hits)
-    if not passages or not _trusted(engine, question, passages[0]):
-        leads = tuple(p.hit for p in passages[:LEADS]) if passages else hits[:LEADS]
-        confidence = _confidence(engine, question, passages[0]) if passages else 0.0
-        return _abstain(question, leads, confidence)
+    if not passages:
+        return _abstain(question, hits[:LEADS])
     best = passages[0]
+    confidence = _confidence(engine, question, best)
+    if best.coverage < MIN_COVERAGE or confidence < MIN_CONFIDENCE:
+        return _abstain(question, tuple(p.hit for p in passages[:LEADS]), confidence)
     text, highlights = _answer_text(best)
     others = tuple(p.hit for p in passages[1:LEADS] if p.score >= 0.8 * best.score)
     return Answer(
         question=question.text,
         answerable=True,
         answer=text,
-        confidence=_confidence(engine, question, best),
+        confidence=confidence,
         citations=(_newest_copy(engine, best.hit, snapshot), *others),
         highlights=highlights,
         lang=question.lang,
@@ -138,13 +139,6 @@ def _unknown_name(engine: Engine, question: Question) -> bool:
     return any(
         word.plain in question.names and not searcher.doc_frequency("plain", word.plain)
         for word in question.words
-    )
-
-
-def _trusted(engine: Engine, question: Question, passage: Passage) -> bool:
-    return (
-        passage.coverage >= MIN_COVERAGE
-        and _confidence(engine, question, passage) >= MIN_CONFIDENCE
     )
 
 
