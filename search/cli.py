@@ -314,9 +314,9 @@ def _print_results(results: Results) -> None:
         for start, end in spans:
             body.stylize("bold reverse", start + 4, end + 4)
         console.print(body)
-    shown = len(results.hits)
-    count = f"{shown} hit{'s' * (shown != 1)}"
-    if results.total > shown:
+    listed = len(results.hits)
+    count = f"{listed} hit{'s' * (listed != 1)}"
+    if results.total > listed:
         count += f" of {results.total} matching documents"
     typo = " (one typo forgiven)" if results.fuzzy else ""
     _note(f"{count} for {results.query!r}{typo}")
