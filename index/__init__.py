@@ -14,6 +14,7 @@ from .errors import (
     IndexDamagedError,
     IndexMissingError,
     IndexStateError,
+    IndexWriteError,
     SnapsearchError,
     SnapshotError,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "IndexDir",
     "IndexMissingError",
     "IndexStateError",
+    "IndexWriteError",
     "Quote",
     "Rate",
     "SnapsearchError",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -49,22 +50,48 @@ def find_snapshot_files(paths: Iterable[Path]) -> tuple[list[Path], list[Snapsho
     problems: list[SnapshotError] = []
     for path in paths:
         if path.is_dir():
-            found = _walk(path)
+            found = _walk(path, problems)
             if not found:
                 problems.append(SnapshotError(str(path), f"no snapshot files (*{SNAPSHOT_SUFFIX})"))
             files += found
-        elif path.exists():
-            files.append(path)
+        elif path.exists() or path.is_symlink():
+            files.append(path)  # a broken or looping link: reading it says which
         else:
             problems.append(SnapshotError(str(path), "no such file or folder"))
     return files, problems
 
 
-def _walk(folder: Path) -> list[Path]:
-    # os.walk does not follow symlinked folders, so a symlink loop cannot trap it.
-    found = []
-    for top, dirs, names in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+def _walk(folder: Path, problems: list[SnapshotError]) -> list[Path]:
+    """Snapshot files below `folder`, following links to folders, each folder once.
+
+    A folder met again (a symbolic link loop, or two links to one folder) is reported and
+    skipped, so no loop can trap the walk; so is a folder that cannot be listed, which
+    os.walk would otherwise skip in silence.
+    """
+    found: list[Path] = []
+    walked: dict[tuple[int, int], str] = {}
+
+    def unreadable(exc: OSError) -> None:
+        reason = "permission denied" if isinstance(exc, PermissionError) else exc.strerror
+        problems.append(SnapshotError(exc.filename or str(folder), f"cannot list: {reason}"))
+
+    for top, dirs, names in os.walk(folder, onerror=unreadable, followlinks=True):
+        try:
+            info = os.stat(top)
+        except OSError as exc:  # gone since it was listed
+            unreadable(exc)
+            dirs[:] = []
+            continue
+        first = walked.setdefault((info.st_dev, info.st_ino), top)
+        if first != top:
+            problems.append(SnapshotError(top, f"same folder as {first} (symbolic link), skipped"))
+            dirs[:] = []
+            continue
+        # Real folders before links, so a file is named by its real path when both reach it.
+        dirs[:] = sorted(
+            (d for d in dirs if not d.startswith(".")),
+            key=lambda d: (os.path.islink(os.path.join(top, d)), d),
+        )
         found += [
             Path(top, n) for n in sorted(names) if n.endswith(SNAPSHOT_SUFFIX) and n[0] != "."
         ]
@@ -84,38 +111,68 @@ def build(
 
     With `rebuild`, the index is replaced by one built from `paths` alone, switched in
     atomically. Files that fail are reported in `failed`; the others are still indexed.
+    A build that fails or is killed leaves the index as it was before it.
     """
     report = BuildReport()
     files, problems = find_snapshot_files(paths)
     report.failed += [(p.path, p.reason) for p in problems]
     lang.init()  # before any thread: langdetect's own lazy loading is not thread-safe
-    with index_dir.write_lock(lock_wait):
-        fresh = rebuild or not index_dir.exists()
-        if fresh:
-            gen, ix = index_dir.create_generation()
-            known: dict[str, str] = {}
-        else:
-            index_dir.remove_stale(keep=index_dir.generation())
-            ix = index_dir.open()
-            with ix.searcher() as searcher:
-                known = {s.id: s.sha256 for s in list_snapshots(searcher)}
-        writer = _LazyWriter(ix)
-        try:
-            _write(writer, files, known, report, max_bytes, progress)
-        except BaseException:
-            writer.cancel()
-            if fresh:
-                index_dir.remove_stale(keep=index_dir.generation())
-            raise
+    job = _Job(files, report, max_bytes, progress)
+    try:
+        with index_dir.write_lock(lock_wait):
+            if rebuild or not index_dir.exists():
+                _build_fresh(index_dir, job)
+            else:
+                _build_into_live(index_dir, job)
+            report.documents = index_dir.open().doc_count() if index_dir.exists() else 0
+    except OSError as exc:
+        # Disk full, a read-only or unwritable folder: one clear error, the old index kept.
+        raise index_dir.write_failed(exc) from None
+    return report
+
+
+@dataclass
+class _Job:
+    files: Sequence[Path]
+    report: BuildReport
+    max_bytes: int
+    progress: Progress | None
+
+
+def _build_fresh(index_dir: IndexDir, job: _Job) -> None:
+    """Write a new generation beside the live one (if any), then switch to it."""
+    gen, ix = index_dir.create_generation()
+    writer = _LazyWriter(ix)
+    try:
+        _write(writer, job, known={})
         if writer.opened:
             writer.commit()
-            if fresh:
-                index_dir.publish(gen)
-        elif fresh:
-            # Nothing new was read: the index (if any) stays exactly as it was.
-            index_dir.remove_stale(keep=index_dir.generation())
-        report.documents = index_dir.open().doc_count() if index_dir.exists() else 0
-    return report
+            index_dir.publish(gen)
+        else:
+            index_dir.discard(gen)  # nothing new was read: the index stays as it was
+    except BaseException:
+        writer.cancel()
+        index_dir.discard(gen)
+        raise
+
+
+def _build_into_live(index_dir: IndexDir, job: _Job) -> None:
+    """Commit new and changed snapshots into the live generation."""
+    index_dir.remove_stale(keep=index_dir.generation())
+    ix = index_dir.open()
+    index_dir.sweep(ix)
+    with ix.searcher() as searcher:
+        known = {s.id: s.sha256 for s in list_snapshots(searcher)}
+    writer = _LazyWriter(ix)
+    try:
+        _write(writer, job, known)
+        if writer.opened:
+            writer.commit()
+    except BaseException:
+        writer.cancel()
+        with contextlib.suppress(Exception):  # the first error is the one to report
+            index_dir.sweep(ix)  # frees the space a full disk needs back
+        raise
 
 
 class _LazyWriter:
@@ -142,26 +199,30 @@ class _LazyWriter:
         self.get().commit()
 
     def cancel(self) -> None:
-        if self._writer is not None:
-            self._writer.cancel()
-
-
-def _write(
-    writer: _LazyWriter,
-    files: Sequence[Path],
-    known: dict[str, str],
-    report: BuildReport,
-    max_bytes: int,
-    progress: Progress | None,
-) -> None:
-    seen: dict[str, Path] = {}
-    for done, path in enumerate(files, 1):
+        writer = self._writer
+        if writer is None or writer.is_closed:
+            return
         try:
-            _add_file(writer, path, known, seen, report, max_bytes)
+            writer.cancel()
+        except Exception:
+            # After a failed write (disk full) closing the segment's files fails again,
+            # before Whoosh releases its own lock; release it so that this process (a
+            # watcher, a test) can write again.
+            lock = writer.writelock
+            if lock is not None and lock.fd is not None:
+                with contextlib.suppress(OSError):
+                    lock.release()
+
+
+def _write(writer: _LazyWriter, job: _Job, known: dict[str, str]) -> None:
+    seen: dict[str, Path] = {}
+    for done, path in enumerate(job.files, 1):
+        try:
+            _add_file(writer, path, known, seen, job.report, job.max_bytes)
         except SnapshotError as exc:
-            report.failed.append((exc.path, exc.reason))
-        if progress is not None:
-            progress(done, len(files))
+            job.report.failed.append((exc.path, exc.reason))
+        if job.progress is not None:
+            job.progress(done, len(job.files))
 
 
 def _add_file(

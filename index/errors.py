@@ -5,7 +5,9 @@ SnapsearchError            base of every error the command line reports as `erro
 └── IndexStateError        the index folder cannot be used as it is
     ├── IndexMissingError  no index at that place yet
     ├── IndexDamagedError  files missing or unreadable, or a format this version cannot read
-    └── IndexBusyError     another process holds the write lock
+    ├── IndexBusyError     another process holds the write lock
+    └── IndexWriteError    a build could not write (disk full, unwritable folder); the index
+                           is left as it was before the build
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ __all__ = [
     "IndexDamagedError",
     "IndexMissingError",
     "IndexStateError",
+    "IndexWriteError",
     "SnapsearchError",
     "SnapshotError",
 ]
@@ -47,3 +50,7 @@ class IndexDamagedError(IndexStateError):
 
 class IndexBusyError(IndexStateError):
     """Another process is writing the index."""
+
+
+class IndexWriteError(IndexStateError):
+    """A build could not write the index; the index is left as it was before it."""

@@ -8,16 +8,26 @@
 Incremental builds commit into the live generation: Whoosh writes new segment files,
 then a new table of contents by rename, so readers see the old or the new state, never a
 mix. A rebuild writes a new generation beside the live one and switches CURRENT.
+
+A build killed at any moment leaves the last committed state live, plus debris that the
+next build sweeps away under the lock: unpublished generations, `CURRENT.*.tmp`, and in
+the live generation Whoosh's temporary table of contents, its `MAIN.tmp` folder and
+segment files no table of contents names. Neither Whoosh nor this module calls fsync: a
+commit survives a killed process, not a power cut.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
+import gc
 import json
 import os
+import re
 import shutil
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,17 +35,37 @@ from typing import Any
 
 import platformdirs
 from whoosh import index as whoosh_index
-from whoosh.index import Index
+from whoosh.index import TOC, Index, clean_files
 
 from .analysis import SCHEMA_VERSION, make_schema
-from .errors import IndexBusyError, IndexDamagedError, IndexMissingError
+from .errors import (
+    IndexBusyError,
+    IndexDamagedError,
+    IndexMissingError,
+    IndexStateError,
+    IndexWriteError,
+)
 
-__all__ = ["IndexDir", "SnapshotInfo", "default_root", "list_snapshots"]
+__all__ = [
+    "IndexDir",
+    "SnapshotInfo",
+    "collect_leaked_files",
+    "default_root",
+    "list_snapshots",
+]
 
 _CURRENT = "CURRENT"
 _LOCK = "write.lock"
 _FORMAT = "snapsearch.json"
 _REBUILD_HINT = "rebuild it with `search index build --rebuild PATH…`"
+# Exactly the names create_generation() makes: a user's own `g2024` folder is not ours to
+# delete.
+_GENERATION = re.compile(r"g\d{6,}")
+# Whoosh writes the table of contents as `_MAIN_<n>.toc.<time>` and renames it; a killed
+# writer leaves that temporary behind and Whoosh's own clean-up never matches it.
+_TEMP_TOC = re.compile(r"_(?P<name>\w+)_\d+\.toc\..+")
+_OPEN_ATTEMPTS = 5
+_OPEN_RETRY_PAUSE = 0.02
 
 
 def default_root() -> Path:
@@ -83,15 +113,22 @@ class IndexDir:
         """The live generation folder, or None when there is no index yet."""
         try:
             name = (self.root / _CURRENT).read_text("ascii").strip()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
+            # NotADirectoryError: the path runs through a file. There is no index there;
+            # a build says why when it cannot create the folder.
             self._refuse_foreign_folder()
             return None
+        except PermissionError:
+            raise IndexDamagedError(
+                f"{self.root}: cannot read the index (permission denied); it belongs to "
+                "another user, or pick another folder with --index or SEARCH_INDEX"
+            ) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise IndexDamagedError(
-                f"{self.root}: cannot read {_CURRENT} ({exc}); {_REBUILD_HINT}"
+                f"{self.root}: cannot read {_CURRENT} ({_one_line(exc)}); {_REBUILD_HINT}"
             ) from None
         gen = self.root / name
-        if not (name.startswith("g") and name[1:].isdigit() and gen.is_dir()):
+        if not (_GENERATION.fullmatch(name) and gen.is_dir()):
             raise IndexDamagedError(
                 f"{self.root}: {_CURRENT} names a missing generation {name!r}; {_REBUILD_HINT}"
             )
@@ -102,21 +139,49 @@ class IndexDir:
         return self.generation() is not None
 
     def open(self) -> Index:
-        """Open the live generation; raise a clear error when there is none or it is broken."""
-        gen = self.generation()
-        if gen is None:
-            raise IndexMissingError(
-                f"no index at {self.root} yet; build one with `search index build PATH…`"
-            )
-        self._check_format(gen)
-        try:
-            ix = whoosh_index.open_dir(str(gen))
-            ix.doc_count()  # reads the table of contents and every segment's header
-        except Exception as exc:  # Whoosh raises many kinds here; all mean "damaged"
-            raise IndexDamagedError(
-                f"{self.root}: the index is damaged ({type(exc).__name__}: {exc}); {_REBUILD_HINT}"
-            ) from None
-        return ix
+        """Open the live generation; raise a clear error when there is none or it is broken.
+
+        A commit deletes the table of contents it replaces, and a rebuild the whole previous
+        generation, each possibly between a reader's listing the files and opening them:
+        when CURRENT or the tables of contents changed during a failed attempt, it is
+        tried again before the index is called damaged.
+        """
+        attempt = 1
+        while True:
+            gen = self.generation()
+            if gen is None:
+                raise IndexMissingError(
+                    f"no index at {self.root} yet; build one with `search index build PATH…`"
+                )
+            before = self._commit_marker(gen)
+            try:
+                return self._open_generation(gen)
+            except Exception as exc:  # Whoosh raises many kinds here; all mean "damaged"
+                moved = self._commit_marker(gen) != before
+                error = exc if isinstance(exc, IndexStateError) else self.damaged(exc)
+            collect_leaked_files()  # out of the except block: the traceback held them
+            if not moved or attempt == _OPEN_ATTEMPTS:
+                raise error from None
+            attempt += 1
+            time.sleep(_OPEN_RETRY_PAUSE)
+
+    def damaged(self, exc: BaseException) -> IndexDamagedError:
+        """The error for an index whose files fail to read with `exc`."""
+        return IndexDamagedError(
+            f"{self.root}: the index is damaged ({type(exc).__name__}: {_one_line(exc)}); "
+            f"{_REBUILD_HINT}"
+        )
+
+    def write_failed(self, exc: OSError) -> IndexWriteError:
+        """The error for a build that could not write: the cause and what to do."""
+        if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            fix = "free some disk space and build again"
+        else:
+            fix = "pick a folder you can write with --index or SEARCH_INDEX"
+        return IndexWriteError(
+            f"{self.root}: cannot write the index ({exc.strerror or _one_line(exc)}); "
+            f"it is left as it was before this build; {fix}"
+        )
 
     def create_generation(self) -> tuple[Path, Index]:
         """A new, empty, unpublished generation."""
@@ -124,25 +189,64 @@ class IndexDir:
         numbers = [int(p.name[1:]) for p in self._generations()]
         gen = self.root / f"g{max(numbers, default=0) + 1:06d}"
         gen.mkdir(mode=0o700)
-        (gen / _FORMAT).write_text(json.dumps({"schema_version": SCHEMA_VERSION}) + "\n")
-        return gen, whoosh_index.create_in(str(gen), make_schema())
+        try:
+            (gen / _FORMAT).write_text(json.dumps({"schema_version": SCHEMA_VERSION}) + "\n")
+            return gen, whoosh_index.create_in(str(gen), make_schema())
+        except BaseException:
+            self.discard(gen)
+            raise
 
     def publish(self, gen: Path) -> None:
         """Make `gen` the live generation in one rename, then drop the others."""
         tmp = self.root / f"{_CURRENT}.{os.getpid()}.tmp"
-        tmp.write_text(gen.name + "\n", "ascii")
-        os.replace(tmp, self.root / _CURRENT)
+        try:
+            tmp.write_text(gen.name + "\n", "ascii")
+            os.replace(tmp, self.root / _CURRENT)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
         self.remove_stale(keep=gen)
 
+    def discard(self, gen: Path) -> None:
+        """Delete an unpublished generation (a rebuild that failed or found nothing)."""
+        shutil.rmtree(gen, ignore_errors=True)
+
     def remove_stale(self, keep: Path | None) -> None:
-        """Delete generations other than `keep` (left by a rebuild or a killed build)."""
+        """Delete generations other than `keep` and temporary names of CURRENT (left by a
+        rebuild or a killed build). Only under the write lock."""
         for other in self._generations():
             if other != keep:
                 shutil.rmtree(other, ignore_errors=True)
+        if self.root.is_dir():
+            for tmp in self.root.glob(f"{_CURRENT}.*.tmp"):
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+
+    def sweep(self, ix: Index) -> None:
+        """Delete what killed or failed writers left in a generation. Only under the lock.
+
+        Whoosh deletes segment files no table of contents names only when a later commit
+        succeeds (and `writer.cancel()` leaves the new segment's files behind); it never
+        deletes the temporary table of contents or the `MAIN.tmp` folder of a writer that
+        died. A build that commits nothing would leave all of that for ever.
+        """
+        storage, name = ix.storage, ix.indexname
+        toc = TOC.read(storage, name)
+        clean_files(storage, name, toc.generation, toc.segments)
+        for filename in storage.list():
+            temp = _TEMP_TOC.fullmatch(filename)
+            if temp and temp["name"] == name:
+                with contextlib.suppress(OSError):
+                    storage.delete_file(filename)
+        shutil.rmtree(Path(storage.folder, f"{name}.tmp"), ignore_errors=True)
 
     @contextlib.contextmanager
     def write_lock(self, timeout: float) -> Iterator[None]:
         """Hold the folder's write lock; wait up to `timeout` seconds for another writer."""
+        if not (self.root / _CURRENT).exists():
+            # Before creating write.lock: a folder of someone else's files stays untouched.
+            self._refuse_foreign_folder()
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         with open(self.root / _LOCK, "a+") as handle:
             deadline = time.monotonic() + timeout
@@ -172,28 +276,52 @@ class IndexDir:
                 handle.flush()
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    def _open_generation(self, gen: Path) -> Index:
+        self._check_format(gen)
+        ix = whoosh_index.open_dir(str(gen))
+        # open_dir reads only the table of contents; this opens every segment too, so a
+        # truncated or missing segment file is found here rather than by the first query.
+        ix.doc_count()
+        return ix
+
+    def _commit_marker(self, gen: Path) -> tuple[Path | None, tuple[str, ...]]:
+        """What a commit or a rebuild changes: CURRENT and the tables of contents."""
+        try:
+            current = self.generation()
+        except IndexStateError:
+            current = None
+        try:
+            tocs = tuple(sorted(name for name in os.listdir(gen) if name.endswith(".toc")))
+        except OSError:
+            tocs = ()
+        return current, tocs
+
     def _generations(self) -> list[Path]:
         if not self.root.is_dir():
             return []
         return sorted(
-            p
-            for p in self.root.iterdir()
-            if p.is_dir() and p.name[:1] == "g" and p.name[1:].isdigit()
+            p for p in self.root.iterdir() if p.is_dir() and _GENERATION.fullmatch(p.name)
         )
 
     def _check_format(self, gen: Path) -> None:
         try:
             version = json.loads((gen / _FORMAT).read_text("utf-8"))["schema_version"]
         except (OSError, ValueError, KeyError, TypeError):
+            version = None
+        if not isinstance(version, int) or isinstance(version, bool):
             raise IndexDamagedError(
                 f"{self.root}: not a snapsearch index ({gen.name}/{_FORMAT} is missing or "
                 f"unreadable); {_REBUILD_HINT}"
-            ) from None
-        if version != SCHEMA_VERSION:
-            newer = "a newer" if version > SCHEMA_VERSION else "an older"
+            )
+        if version > SCHEMA_VERSION:
             raise IndexDamagedError(
-                f"{self.root}: the index was written by {newer} snapsearch (schema {version}, "
-                f"this one reads {SCHEMA_VERSION}); {_REBUILD_HINT}"
+                f"{self.root}: the index was written by a newer snapsearch (schema {version}, "
+                f"this one reads {SCHEMA_VERSION}); upgrade snapsearch, or {_REBUILD_HINT}"
+            )
+        if version < SCHEMA_VERSION:
+            raise IndexDamagedError(
+                f"{self.root}: the index was written by an older snapsearch (schema "
+                f"{version}, this one reads {SCHEMA_VERSION}); {_REBUILD_HINT}"
             )
 
     def _refuse_foreign_folder(self) -> None:
@@ -205,11 +333,29 @@ class IndexDir:
             p.name
             for p in self.root.iterdir()
             if p.name not in ours
-            and not (p.name[:1] == "g" and p.name[1:].isdigit())
+            and not _GENERATION.fullmatch(p.name)
             and not p.name.startswith(f"{_CURRENT}.")
         ]
         if foreign:
             raise IndexDamagedError(
-                f"{self.root}: not a snapsearch index (it holds {foreign[0]!r}); "
+                f"{self.root}: not a snapsearch index (it holds {sorted(foreign)[0]!r}); "
                 "pick an empty or new folder with --index or SEARCH_INDEX"
             )
+
+
+def collect_leaked_files() -> None:
+    """Close the files Whoosh left open when it failed to read a damaged index.
+
+    Whoosh opens a segment's files and does not close them when reading them fails; the
+    garbage collector would close them later, each with a ResourceWarning, wherever it
+    happened to run.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+
+
+def _one_line(exc: BaseException, limit: int = 200) -> str:
+    """`exc`'s message on one line, cut to `limit` characters: the CLI prints one line."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
