@@ -17,7 +17,7 @@ from pathlib import Path
 from watchfiles import Change
 from watchfiles import watch as watch_changes
 
-from .build import SNAPSHOT_SUFFIX, BuildReport, build
+from .build import SNAPSHOT_SUFFIX, BuildReport, build, find_snapshot_files
 from .errors import IndexBusyError
 from .parse import DEFAULT_MAX_BYTES
 from .store import IndexDir
@@ -39,9 +39,8 @@ def watch(
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> None:
     """Index `folder`, then follow it until `stop` is set (or Ctrl+C)."""
-    _log_report(log, build(index_dir, [folder], max_bytes=max_bytes))
-    log(f"watching {folder} (Ctrl+C to stop)")
     pending: set[Path] = set()
+    started = False
     # yield_on_timeout: an empty batch every half second lets a build that found the
     # index busy (another process writing) try again without waiting for a new change.
     for changes in watch_changes(
@@ -52,6 +51,12 @@ def watch(
         rust_timeout=500,
         yield_on_timeout=True,
     ):
+        if not started:
+            # Only now is the watcher running: what is written from here on is seen, so
+            # the folder is read now and no file can fall between the two.
+            _index_existing(index_dir, folder, log, max_bytes)
+            log(f"watching {folder} (Ctrl+C to stop)")
+            started = True
         pending |= {Path(path) for _, path in changes}
         if not pending:
             continue
@@ -63,6 +68,14 @@ def watch(
             continue
         pending.clear()
         _log_report(log, report)
+
+
+def _index_existing(index_dir: IndexDir, folder: Path, log: Log, max_bytes: int) -> None:
+    # An empty folder is where a daily workflow starts: not an error here.
+    files, problems = find_snapshot_files([folder])
+    report = build(index_dir, files, max_bytes=max_bytes) if files else BuildReport()
+    report.failed[:0] = [(p.path, p.reason) for p in problems if Path(p.path) != folder]
+    _log_report(log, report)
 
 
 def _is_snapshot_change(change: Change, path: str) -> bool:

@@ -106,10 +106,27 @@ def test_rate_documents_carry_currency_names(engine: Engine) -> None:
 def test_newest_snapshot_first_on_equal_score(tmp_path: Path) -> None:
     folder = tmp_path / "snaps"
     folder.mkdir()
-    page = make_page(paragraphs=["The same paragraph about the tram depot opening in Prague."])
-    for day in ("2026-11-20", "2026-11-22", "2026-11-21"):
+    for day, word in (("2026-11-20", "alpha"), ("2026-11-22", "bravo"), ("2026-11-21", "delta")):
+        page = make_page(paragraphs=[f"The tram depot {word} opened in Prague."])
         (folder / f"p-{day}.txt").write_text(page)
     index_dir = IndexDir(tmp_path / "ix")
     build(index_dir, [folder])
     hits = Engine(index_dir).search("tram depot", kind="paragraph").hits
+    assert len({hit.score for hit in hits}) == 1
     assert [h.date for h in hits] == ["2026-11-22", "2026-11-21", "2026-11-20"]
+
+
+def test_the_same_paragraph_in_many_snapshots_is_one_hit(tmp_path: Path) -> None:
+    folder = tmp_path / "snaps"
+    folder.mkdir()
+    page = make_page(paragraphs=["The same paragraph about the tram depot opening in Prague."])
+    days = [f"2026-11-{day:02d}" for day in range(1, 31)]
+    for day in days:
+        (folder / f"p-{day}.txt").write_text(page)
+    index_dir = IndexDir(tmp_path / "ix")
+    build(index_dir, [folder])
+    engine = Engine(index_dir)
+    hits = engine.search("tram depot", kind="paragraph").hits
+    assert [(h.snapshot, h.dates) for h in hits] == [("p-2026-11-30", tuple(days))]
+    one = engine.search("tram depot", kind="paragraph", snapshot="p-2026-11-05").hits
+    assert [(h.snapshot, h.dates) for h in one] == [("p-2026-11-05", ())]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,15 +93,24 @@ class WatchProcess:
             env=env,
         )
         self.lines: list[str] = []
+        # A thread reads the output so that waiting for a line can time out.
+        self._queue: queue.Queue[str] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
-    def wait_for(self, text: str, timeout: float = 20) -> None:
+    def _read(self) -> None:
         assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._queue.put(line.rstrip("\n"))
+
+    def wait_for(self, text: str, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            line = self.process.stdout.readline()
-            if not line:
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self._queue.get(timeout=left)
+            except queue.Empty:
                 break
-            self.lines.append(line.rstrip("\n"))
+            self.lines.append(line)
             if text in line:
                 return
         raise AssertionError(f"{text!r} never logged; log: {self.lines}")
@@ -107,6 +118,14 @@ class WatchProcess:
     def stop(self) -> int:
         self.process.send_signal(signal.SIGINT)
         return self.process.wait(10)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self._reader.join(10)
+        assert self.process.stdout is not None
+        self.process.stdout.close()
 
 
 @pytest.fixture
@@ -116,11 +135,7 @@ def watcher(tmp_path: Path) -> Iterator[WatchProcess]:
     (folder / SAMPLE.name).write_bytes(SAMPLE.read_bytes())
     process = WatchProcess(tmp_path / "ix", folder)
     yield process
-    if process.process.poll() is None:
-        process.process.kill()
-        process.process.wait()
-    assert process.process.stdout is not None
-    process.process.stdout.close()
+    process.close()
 
 
 def test_watch_in_a_process(watcher: WatchProcess, run: Cli, tmp_path: Path) -> None:
