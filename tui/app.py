@@ -166,6 +166,7 @@ class SnapsearchApp(App[None]):
         chat = self.query_one("#chat", VerticalScroll)
         chat.mount(QuestionMessage(question))
         chat.scroll_end(animate=False)
+        event.input.value = ""  # sent, as in a chat; the question stays in the pane
         self._ask(question)
 
     @work(group="ask")
