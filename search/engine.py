@@ -2,21 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import functools
+import itertools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from whoosh.query import And, Query, Term
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from index import IndexDir, SnapshotInfo, list_snapshots
+from index.analysis import TOKEN
 from index.errors import SnapsearchError
+from index.store import collect_leaked_files
 
 from .query import FUZZY_MIN_LENGTH, Word, build_query, words
 
-__all__ = ["KINDS", "Engine", "Hit", "Results", "UnknownSnapshotError"]
+__all__ = [
+    "KINDS",
+    "MAX_QUERY_WORDS",
+    "MAX_TYPO_WORD",
+    "Engine",
+    "Hit",
+    "Results",
+    "UnknownSnapshotError",
+]
 
 KINDS = ("paragraph", "rate", "quote", "title")
+# Words after these are ignored, in searches and questions alike: Whoosh nests the
+# matchers of an AND or an OR by pairs and recursed past Python's limit on ~1,000 words,
+# and every word costs time.
+MAX_QUERY_WORDS = 64
+# Longer words get no typo forgiven: Whoosh's automaton grows with the word (a word of
+# 8,000 letters took 8 s), and nobody types a word that long by hand.
+MAX_TYPO_WORD = 40
+_OPEN_ATTEMPTS = 3
 Span = tuple[int, int]
 
 
@@ -78,6 +100,32 @@ class Results:
         }
 
 
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _reads_index(method: _Method) -> _Method:
+    """Report a Whoosh failure while reading the index as a damaged index.
+
+    A damaged segment can open cleanly and fail only when a query reaches the bad bytes,
+    with whatever Whoosh raises there (a bare `Exception("Block tag error")`, zlib.error,
+    struct.error, UnpicklingError…), so every other exception counts; running out of
+    memory or stack is not damage and passes through.
+    """
+
+    @functools.wraps(method)
+    def guarded(self: Engine, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except (SnapsearchError, RecursionError, MemoryError):
+            raise
+        except Exception as exc:
+            error = self.index_dir.damaged(exc)
+        collect_leaked_files()
+        raise error
+
+    return cast(_Method, guarded)
+
+
 class Engine:
     """A long-lived searcher over one index folder; `refresh()` picks up new commits."""
 
@@ -86,21 +134,40 @@ class Engine:
         self._open()
 
     def _open(self) -> None:
-        self._generation = self.index_dir.generation()
-        self._ix = self.index_dir.open()
-        self._searcher = self._ix.searcher()
-        self._analyzers = {name: self._ix.schema[name].analyzer for name in ("plain", "fr", "en")}
+        for attempt in range(1, _OPEN_ATTEMPTS + 1):
+            self._ix = self.index_dir.open()
+            # The generation this index object reads, not CURRENT read again: a rebuild
+            # may switch CURRENT in between.
+            self._generation = Path(self._ix.storage.folder)
+            try:
+                self._searcher = self._ix.searcher()
+                break
+            except Exception as exc:
+                # A rebuild deleted the generation just opened: open the new one.
+                if attempt == _OPEN_ATTEMPTS or self.index_dir.generation() == self._generation:
+                    raise self.index_dir.damaged(exc) from None
+        # The searcher's schema, not `ix.schema`: that property rereads the table of
+        # contents, which a commit may have deleted meanwhile (Whoosh retries only reader()).
+        schema = self._searcher.schema
+        self._analyzers = {name: schema[name].analyzer for name in ("plain", "fr", "en")}
 
     def close(self) -> None:
         self._searcher.close()
 
     def refresh(self) -> None:
         """See the latest commit, or the new generation after a rebuild."""
-        if self.index_dir.generation() != self._generation:
+        try:
+            if self.index_dir.generation() == self._generation and self._searcher.up_to_date():
+                return
+        except Exception:  # CURRENT or the folder changing under us: open afresh below
+            pass
+        # Not `searcher.refresh()`: whoosh-reloaded 2.7.5 reuses the reader of every segment
+        # whose id is unchanged, with the deletions it had, so after a snapshot is updated
+        # the refreshed searcher shows its old and new documents together. A new searcher
+        # costs a few milliseconds, and only after a commit.
+        with contextlib.suppress(Exception):
             self._searcher.close()
-            self._open()
-        else:
-            self._searcher = self._searcher.refresh()
+        self._open()
 
     @property
     def searcher(self) -> Any:
@@ -108,9 +175,11 @@ class Engine:
         return self._searcher
 
     def words(self, text: str) -> list[Word]:
-        """`text` split into words and analysed as the index analyses documents."""
-        return words(text, self._analyzers)
+        """`text` split into words and analysed as the index analyses documents; only the
+        first `MAX_QUERY_WORDS` count."""
+        return words(_first_words(text), self._analyzers)[:MAX_QUERY_WORDS]
 
+    @_reads_index
     def snapshots(self) -> list[SnapshotInfo]:
         """The snapshots in the index, oldest first."""
         return list_snapshots(self._searcher)
@@ -155,6 +224,7 @@ class Engine:
         total, hits = self.run(query, limit=limit, filter=filters, collapse=collapse)
         return Results(text, total, hits, fuzzy=bool(total))
 
+    @_reads_index
     def document(self, doc_id: str, highlight: str = "") -> Hit | None:
         """The document `doc_id` (e.g. `snapshot:p4`), with the words of `highlight` marked."""
         fields = self._searcher.document(id=doc_id)
@@ -164,12 +234,14 @@ class Engine:
         terms = _matched_terms(query, self._searcher.reader()) if query is not None else {}
         return self._hit(fields, 0.0, terms)
 
+    @_reads_index
     def documents(self, **terms: str) -> list[Hit]:
         """Every document whose indexed fields equal `terms` (e.g. `series="rate:GBP"`),
         oldest snapshot first."""
         found = [self._hit(fields, 0.0, {}) for fields in self._searcher.documents(**terms)]
         return sorted(found, key=lambda hit: (hit.date, hit.snapshot, hit.id))
 
+    @_reads_index
     def within_one_typo(self, word: str) -> list[str]:
         """Index words one typo from `word`: a letter added, dropped, changed or two swapped.
 
@@ -177,10 +249,13 @@ class Engine:
         it is the commonest typo; so candidates come from its fast automaton at distance 2,
         sharing the first letter, and are kept at Damerau-Levenshtein distance 1.
         """
+        if len(word) > MAX_TYPO_WORD:
+            return []
         reader = self._searcher.reader()
         candidates = reader.terms_within("plain", word, 2, prefix=1)
         return sorted(c for c in candidates if damerau_levenshtein(c, word, 1) <= 1)
 
+    @_reads_index
     def run(
         self,
         query: Query,
@@ -273,6 +348,12 @@ class Engine:
 def _iso(day: int) -> str:
     """YYYYMMDD as YYYY-MM-DD."""
     return f"{day // 10000:04d}-{day // 100 % 100:02d}-{day % 100:02d}"
+
+
+def _first_words(text: str) -> str:
+    """`text` cut after its `MAX_QUERY_WORDS`-th word, before analysing it word by word."""
+    ends = [match.end() for match in itertools.islice(TOKEN.finditer(text), MAX_QUERY_WORDS)]
+    return text[: ends[-1]] if len(ends) == MAX_QUERY_WORDS else text
 
 
 def _matched_terms(query: Query, reader: Any) -> dict[str, set[str]]:

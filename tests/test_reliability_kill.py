@@ -7,6 +7,7 @@ never blocked by the dead writer's lock and sweeps what it left behind.
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import signal
@@ -50,13 +51,28 @@ class _Corpus:
         self.files: State = {}
         self.versions: dict[str, int] = {}
         self.count = 0
+        self.pages: dict[str, bytes] = {}  # every page written, by sha256
+
+    def _write(self, names: list[str], version: int) -> None:
+        written = write_pages(self.src, names, version)
+        self.files |= written
+        self.pages |= {
+            sha: (self.src / f"{name}.txt").read_bytes() for name, sha in written.items()
+        }
+
+    def copy_of(self, state: State, folder: Path) -> Path:
+        """One page of `state` written again into `folder`: a build of it changes nothing."""
+        name, sha = next(iter(state.items()))
+        folder.mkdir()
+        (folder / f"{name}.txt").write_bytes(self.pages[sha])
+        return folder
 
     def add(self, n: int) -> None:
         names = [
             f"snap{self.count + i:04d}-2026-11-{1 + (self.count + i) % 28:02d}" for i in range(n)
         ]
         self.count += n
-        self.files |= write_pages(self.src, names, version=0)
+        self._write(names, version=0)
         self.versions |= dict.fromkeys(names, 0)
 
     def next_build(self, kind: str, state: State, round_: int) -> _Build:
@@ -65,7 +81,7 @@ class _Corpus:
         elif kind == "update":
             for name in self.rng.sample(sorted(self.files), 15):
                 self.versions[name] += 1
-                self.files |= write_pages(self.src, [name], self.versions[name])
+                self._write([name], self.versions[name])
         if kind != "rebuild":
             return _Build(kind, ("index", "build", self.src), {**state, **self.files})
         keep = self.rng.sample(sorted(self.files), self.rng.randint(20, len(self.files)))
@@ -118,11 +134,36 @@ def _kill_builds(tmp: Path, kills: int, seed: int) -> Counter[str]:
         assert after is not None
         _assert_searchable(root, after)
         state = after
+    state = _kill_while_writing(corpus, state, root)
+    # A build that commits nothing still sweeps: Whoosh itself cleans up only on a commit.
+    unchanged = corpus.copy_of(state, tmp / "unchanged")
+    swept = run_process("index", "build", str(unchanged), index=root)
+    assert swept.stdout.startswith("0 added, 0 updated, 1 unchanged"), swept.stderr
+    assert debris(root) == []
     final = run_process("index", "build", str(corpus.src), index=root)
     assert final.returncode == 0, final.stderr
     assert index_state(root) == {**state, **corpus.files}
     assert debris(root) == []
     return outcomes
+
+
+def _kill_while_writing(corpus: _Corpus, state: State, root: Path) -> State:
+    """Kill an update once it has begun writing into the live generation, so that it
+    certainly leaves debris there; the state it leaves."""
+    gen = IndexDir(root).generation()
+    assert gen is not None
+    for _ in range(10):
+        build = corpus.next_build("update", state, -1)
+        before = set(os.listdir(gen))
+        process = start_search(*build.args, root=root)
+        while process.poll() is None and set(os.listdir(gen)) <= before:
+            time.sleep(0.001)
+        process.kill()
+        process.communicate(timeout=60)
+        state = index_state(root) or {}
+        if process.returncode == -signal.SIGKILL and debris(root):
+            return state
+    raise AssertionError("no build was caught writing")
 
 
 def _timed(*args: str | Path, root: Path) -> float:
