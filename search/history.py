@@ -59,9 +59,12 @@ class Series:
 
 
 def series_key(engine: Engine, code: str) -> str:
-    """`rate:GBP` or `quote:BEL20` for a currency code or index name, in any case."""
-    wanted = code.strip().upper()
-    for key in (f"rate:{wanted}", f"quote:{wanted}"):
+    """`rate:GBP` or `quote:BEL20` for a currency code or index name, in any case, or for
+    such a key itself."""
+    kind, _, name = code.strip().rpartition(":")
+    wanted = name.upper()
+    keys = [f"{kind}:{wanted}"] if kind in ("rate", "quote") else []
+    for key in keys or (f"rate:{wanted}", f"quote:{wanted}"):
         if engine.searcher.document(series=key) is not None:
             return key
     raise UnknownSeriesError(

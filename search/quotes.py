@@ -14,7 +14,7 @@ from .question import REASON, Question, fold
 from .recent import field_values, newest
 from .reply import Answer
 
-__all__ = ["quote_answer"]
+__all__ = ["describe_quote", "quote_answer", "quote_series"]
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,8 @@ def quote_answer(engine: Engine, question: Question, snapshot: str | None) -> An
     )
 
 
-def _named_quotes(engine: Engine, text: str, snapshot: str | None) -> list[_Quote]:
-    """Quotes of the first index named in `text`, newest snapshot first.
+def quote_series(engine: Engine, text: str) -> str | None:
+    """The series key (`quote:BEL20`) of the first stock index named in `text`, if any.
 
     Names are matched as whole words, also split in two (`BEL 20`, `PSI 20`).
     """
@@ -61,7 +61,12 @@ def _named_quotes(engine: Engine, text: str, snapshot: str | None) -> list[_Quot
         for key in field_values(engine, "series")
         if key.startswith("quote:")
     }
-    key = next((series[w] for w in _with_pairs(words) if w in series), None)
+    return next((series[w] for w in _with_pairs(words) if w in series), None)
+
+
+def _named_quotes(engine: Engine, text: str, snapshot: str | None) -> list[_Quote]:
+    """Quotes of the first index named in `text`, newest snapshot first."""
+    key = quote_series(engine, text)
     if key is None:
         return []
     query: Query = Term("series", key)
@@ -88,6 +93,11 @@ def _parse(hit: Hit) -> _Quote:
 def _decimal(number: float | None) -> Decimal | None:
     # repr() of a float is its shortest round-trip form: 4941.73, not 4941.7299999…
     return None if number is None else Decimal(repr(number))
+
+
+def describe_quote(hit: Hit, lang: str) -> tuple[str, tuple[int, int]]:
+    """One quote document in words, and the span of its level and move in that text."""
+    return _describe(_parse(hit), lang)
 
 
 def _describe(quote: _Quote, lang: str) -> tuple[str, tuple[int, int]]:

@@ -28,7 +28,7 @@ from .quotes import quote_answer
 from .recent import field_values, newest
 from .reply import Answer
 
-__all__ = ["MENTION_DAYS", "RECENT", "table_answer"]
+__all__ = ["MENTION_DAYS", "RECENT", "rate_series", "table_answer"]
 
 MENTION_DAYS = 7  # how far back "what the pages talk about" looks, from the newest page
 RECENT = 31  # rates read per currency before looking through the whole archive
@@ -75,11 +75,37 @@ def table_answer(engine: Engine, question: Question, snapshot: str | None) -> An
         return quoted
     mentions = find_currencies(question.text)
     words = {fold(w) for w in re.findall(r"[^\W_]+", question.text)}
-    strong = bool(_STRONG_CUES & words)
+    # `What was the yen on 2026-11-24?`: nothing but a currency (the date is gone by now)
+    strong = bool(_STRONG_CUES & words) or (bool(mentions) and _only_rates(question, mentions))
     unknown = _unknown_currency(question.text, mentions)
     if not _about_rates(mentions, strong) and not (unknown and mentions):
         return None
     return _Conversion(engine, question, snapshot, mentions, unknown).answer()
+
+
+def rate_series(engine: Engine, question: Question, snapshot: str | None) -> tuple[str, str] | None:
+    """The series key (`rate:GBP`) of the first currency other than the base the question
+    names, and a note when a shared name (`livre`) was read as one currency, as rate
+    answers read it; None if there is none."""
+    conversion = _Conversion(engine, question, snapshot, find_currencies(question.text), None)
+    for mention in conversion.mentions:
+        side = conversion._resolve(mention)
+        if isinstance(side, _Side) and side.code != conversion.base:
+            return f"rate:{side.code}", conversion._choice(side) if side.chosen else ""
+    return None
+
+
+def _only_rates(question: Question, mentions: list[Mention]) -> bool:
+    """Whether the question holds nothing but currencies and rate words (`Combien vaut
+    un euro ?`): then it asks for a rate, not for the article."""
+    taken = [(m.start, m.end) for m in mentions]
+    words = [
+        m
+        for m in re.finditer(r"[^\W\d_]+", question.text)
+        if not any(a <= m.start() < b for a, b in taken)
+    ]
+    content = {fold(w.group()) for w in words} - _STRONG_CUES
+    return not {w.plain for w in question.words} & content
 
 
 def _about_rates(mentions: list[Mention], strong: bool) -> bool:
@@ -202,7 +228,8 @@ class _Conversion:
                 resolved.append(side)
         others = [s for s in resolved if s.code != self.base]
         if not others:
-            return self._no_currency() if self.unknown or self._only_rates() else None
+            only_rates = _only_rates(self.question, self.mentions)
+            return self._no_currency() if self.unknown or only_rates else None
         if len(resolved) == 1:
             only = resolved[0]
             assert only.mention is not None
@@ -248,18 +275,6 @@ class _Conversion:
         if amount_before(self.question.text, mention.start) is not None:
             return "source"
         return None
-
-    def _only_rates(self) -> bool:
-        """Whether the question holds nothing but currencies and rate words (`Combien vaut
-        un euro ?`): then it asks for a rate, not for the article."""
-        taken = [(m.start, m.end) for m in self.mentions]
-        words = [
-            m
-            for m in re.finditer(r"[^\W\d_]+", self.question.text)
-            if not any(a <= m.start() < b for a, b in taken)
-        ]
-        content = {fold(w.group()) for w in words} - _STRONG_CUES
-        return not {w.plain for w in self.question.words} & content
 
     def _no_currency(self) -> str:
         if self.unknown and self.lang == "fr":

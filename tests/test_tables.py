@@ -217,15 +217,23 @@ def test_the_newest_snapshot_answers_by_default(engine: Engine) -> None:
     [
         pytest.param(
             "Comment a évolué le BEL20 ?",
-            "BEL20 : 4 941,73, en baisse de 30,33 points (-0,61 %) le 2026-11-21."
-            " Le 2026-11-20, il était à 4 972,06.",
-            id="fr",
+            "BEL20, du 2026-11-19 au 2026-11-21 : 4 960,06 le 2026-11-19, 4 972,06 le 2026-11-20,"
+            " 4 941,73 le 2026-11-21. Variation : -0,37 % du premier au dernier."
+            " BEL20 : 4 941,73, en baisse de 30,33 points (-0,61 %) le 2026-11-21.",
+            id="fr-series",
         ),
         pytest.param(
             "How did the BEL 20 move?",
-            "BEL20: 4,941.73, down 30.33 points (-0.61%) on 2026-11-21."
-            " On 2026-11-20 it stood at 4,972.06.",
-            id="en-split-name",
+            "BEL20, 2026-11-19 to 2026-11-21: 4,960.06 on 2026-11-19, 4,972.06 on 2026-11-20,"
+            " 4,941.73 on 2026-11-21. Change: -0.37% from first to last."
+            " BEL20: 4,941.73, down 30.33 points (-0.61%) on 2026-11-21.",
+            id="en-split-name-series",
+        ),
+        pytest.param(
+            "Quel est le niveau du BEL20 ?",
+            "BEL20 : 4 941,73, en baisse de 30,33 points (-0,61 %) le 2026-11-21."
+            " Le 2026-11-20, il était à 4 972,06.",
+            id="fr-level-and-the-day-before",
         ),
         pytest.param(
             "Quel est le niveau du PSI20 ?",
@@ -239,7 +247,7 @@ def test_index_moves(engine: Engine, question: str, expected: str) -> None:
     assert reply.answerable
     assert _plain(reply.answer) == expected
     assert (reply.citations[0].kind, reply.citations[0].snapshot) == ("quote", NEW)
-    assert reply.highlights and reply.answer[slice(*reply.highlights[0])][0].isdigit()
+    assert reply.highlights and re.match(r"[-+]?\d", reply.answer[slice(*reply.highlights[0])])
 
 
 def test_a_verb_spelled_like_a_currency_is_left_to_the_article(tmp_path: Path) -> None:
