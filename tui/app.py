@@ -28,6 +28,7 @@ from .screens import DocumentScreen, HelpScreen
 
 if TYPE_CHECKING:
     from search.answer import Answer
+    from search.history import Series
 
 __all__ = ["SnapsearchApp"]
 
@@ -198,6 +199,16 @@ class SnapsearchApp(App[None]):
         """One document by id, with the words of `highlight` marked."""
         with self._engine_lock:
             return self.engine.document(doc_id, highlight)
+
+    def series(self, key: str) -> Series | None:
+        """The history of a rate or index (`rate:GBP`, `quote:AEX`), or None if unknown."""
+        from search.history import UnknownSeriesError, history
+
+        with self._engine_lock:
+            try:
+                return history(self.engine, key)
+            except UnknownSeriesError:
+                return None
 
     def use_snapshot(self, snapshot: str | None) -> None:
         """Restrict searches and answers to one snapshot, or None for all."""

@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from textual.content import Content
 
 from search import Hit
+from search.history import Series
+from search.render import sparkline
 from search.snippet import label, snippet
 
-__all__ = ["hit_heading", "hit_option", "marked"]
+__all__ = ["hit_heading", "hit_option", "history_line", "marked"]
 
 HIGHLIGHT = "bold reverse"
 
@@ -39,3 +41,19 @@ def hit_option(hit: Hit, width: int = 200) -> Content:
     """A results-list entry: the heading, then the passage around the matched words."""
     shown, spans = snippet(hit.text, hit.highlights, width=width)
     return Content.assemble(hit_heading(hit), "\n", marked(shown, spans))
+
+
+def history_line(series: Series) -> Content:
+    """`▃█▁  2026-11-22 0.87 → 2026-11-24 0.86  -1.15%  (3 snapshots)` for a series."""
+    points = [p for p in series.points if p.value is not None]
+    if not points:
+        return Content.styled(f"{series.name}: no values in the index", "dim")
+    first, last = points[0], points[-1]
+    line = Content.assemble(
+        (sparkline([p.value for p in points if p.value is not None]), "bold $accent"),
+        f"  {first.date} {first.value:.10g} → {last.date} {last.value:.10g}",
+    )
+    if first.value and last.value is not None and len(points) > 1:
+        line += Content(f"  {(last.value - first.value) / first.value * 100:+.2f}%")
+    count = len(points)
+    return line + Content.styled(f"  ({count} snapshot{'s' * (count != 1)})", "dim")

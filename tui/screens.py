@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Markdown, Static
 
 from search import Hit
+from search.history import Series
 
-from .render import hit_heading, marked
+from .render import history_line, hit_heading, marked
 
 if TYPE_CHECKING:
     from .app import SnapsearchApp
@@ -34,8 +36,16 @@ class DocumentScreen(Screen[None]):
         self.hit = hit
         self.highlight = highlight
 
+    DEFAULT_CSS = """
+    #doc-history {
+        height: auto;
+        padding: 0 1;
+    }
+    """
+
     def compose(self) -> ComposeResult:
         yield Static(id="doc-heading")
+        yield Static(id="doc-history")
         with VerticalScroll(id="doc-body"):
             yield Static(id="doc-text")
         yield Footer()
@@ -45,8 +55,20 @@ class DocumentScreen(Screen[None]):
 
     def _show(self) -> None:
         self.query_one("#doc-heading", Static).update(hit_heading(self.hit))
+        history = self.query_one("#doc-history", Static)
+        series = self._series()
+        history.update(history_line(series) if series else Content(""))
+        history.display = series is not None
         self.query_one("#doc-text", Static).update(marked(self.hit.text, self.hit.highlights))
         self.query_one("#doc-body", VerticalScroll).scroll_home(animate=False)
+
+    def _series(self) -> Series | None:
+        """The history of a rate or stock index document; None for other kinds."""
+        key = {"rate": self.hit.code, "quote": self.hit.name}.get(self.hit.kind)
+        if not key:
+            return None
+        app: SnapsearchApp = self.app  # type: ignore[assignment]
+        return app.series(f"{self.hit.kind}:{key}")
 
     def action_step(self, delta: int) -> None:
         if self.hit.paragraph is None:
