@@ -13,14 +13,15 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-
-from watchfiles import Change
-from watchfiles import watch as watch_changes
+from typing import TYPE_CHECKING
 
 from .build import SNAPSHOT_SUFFIX, BuildReport, build, find_snapshot_files
-from .errors import IndexBusyError
+from .errors import IndexBusyError, SnapsearchError
 from .parse import DEFAULT_MAX_BYTES
 from .store import IndexDir
+
+if TYPE_CHECKING:
+    from watchfiles import Change
 
 __all__ = ["DEFAULT_SETTLE", "watch"]
 
@@ -39,6 +40,10 @@ def watch(
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> None:
     """Index `folder`, then follow it until `stop` is set (or Ctrl+C)."""
+    # Imported here: watchfiles brings asyncio (~35 ms), and the CLI imports this module
+    # on every command for DEFAULT_SETTLE.
+    from watchfiles import watch as watch_changes
+
     pending: set[Path] = set()
     started = False
     # yield_on_timeout: an empty batch every half second lets a build that found the
@@ -66,6 +71,12 @@ def watch(
         except IndexBusyError as exc:
             log(f"waiting: {exc}")
             continue
+        except SnapsearchError as exc:
+            # A full disk or a damaged index: say so and go on watching; the files are
+            # tried again on their next change, or by `search index build`.
+            log(f"{time.strftime('%H:%M:%S')} error: {exc}")
+            pending.clear()
+            continue
         pending.clear()
         _log_report(log, report)
 
@@ -79,6 +90,8 @@ def _index_existing(index_dir: IndexDir, folder: Path, log: Log, max_bytes: int)
 
 
 def _is_snapshot_change(change: Change, path: str) -> bool:
+    from watchfiles import Change
+
     name = Path(path).name
     return change != Change.deleted and name.endswith(SNAPSHOT_SUFFIX) and name[0] != "."
 

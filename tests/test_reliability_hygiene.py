@@ -66,10 +66,6 @@ def test_query_prints_snapshot_text_as_plain_text(tmp_path: Path, hostile: Path)
     assert MARKUP in data["hits"][0]["text"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="search/cli.py `_print_status` passes headlines to rich Table as markup strings",
-)
 def test_status_prints_headlines_as_plain_text(run: Cli, hostile: Path) -> None:
     assert run("index", "build", hostile).exit_code == 0
     result = run("index", "status")
