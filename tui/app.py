@@ -114,7 +114,11 @@ class SnapsearchApp(App[None]):
         if results is not None:
             self._show_results(results)
 
-    def _run_search(self, text: str) -> Results:
+    def _run_search(self, text: str) -> Results | None:
+        if text != self._text:
+            # Typed over while this search waited for the engine: its results would be
+            # thrown away, so it does not run (slow searches must not queue up).
+            return None
         self.searches_run += 1
         # A trailing space means the last word is finished: no prefix for it then.
         prefix = not text[-1:].isspace()
