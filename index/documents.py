@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any
-
-from babel.numbers import get_currency_name
 
 from . import lang
 from .model import Quote, Rate, Snapshot
@@ -35,18 +34,20 @@ def documents(snapshot: Snapshot) -> list[Document]:
 
 
 def _base(snapshot: Snapshot, kind: str, key: str, text: str) -> Document:
-    doc_id = f"{snapshot.id}:{key}"
-    # Tables change every day, so only text documents share a digest across snapshots.
-    same = text if kind in ("paragraph", "title") else doc_id
-    return {
-        "id": doc_id,
+    doc = {
+        "id": f"{snapshot.id}:{key}",
         "kind": kind,
         "snapshot": snapshot.id,
         "day": day_number(snapshot),
         "text": text,
         "plain": text,
-        "digest": hashlib.sha1(same.encode("utf-8")).hexdigest(),
+        "start": text,
     }
+    # Tables change every day, so only text documents can repeat across snapshots; a
+    # digest on each of the many rate documents would be one more unique term apiece.
+    if kind in ("paragraph", "title"):
+        doc["digest"] = hashlib.sha1(text.encode("utf-8")).hexdigest()
+    return doc
 
 
 def _with_language(doc: Document, language: str | None) -> Document:
@@ -106,7 +107,10 @@ def _quote(snapshot: Snapshot, quote: Quote) -> Document:
     return doc
 
 
+@functools.cache  # Babel parses the locale on every call; a build asks ~170 codes ~1,000 times
 def _currency_name(code: str, locale: str) -> str:
     """The CLDR name of a currency, or "" when CLDR does not know the code."""
+    from babel.numbers import get_currency_name  # only builds need Babel's data
+
     name: str = get_currency_name(code, locale=locale)
     return "" if name == code else name

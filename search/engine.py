@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from whoosh.query import And, Query, Term
+from whoosh.query import And, Prefix, Query, Term
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from index import IndexDir, SnapshotInfo, list_snapshots
@@ -18,6 +18,7 @@ from index.analysis import TOKEN
 from index.errors import SnapsearchError
 from index.store import collect_leaked_files
 
+from .count import one_word_count
 from .query import FUZZY_MIN_LENGTH, Word, build_query, words
 
 __all__ = [
@@ -280,7 +281,8 @@ class Engine:
                 break
             fetch *= 4  # many copies of the same text: look further down
         hits.sort(key=lambda hit: (hit.score, hit.date), reverse=True)
-        return len(results), tuple(hits[:limit])
+        total = one_word_count(self._searcher, query, filter)
+        return len(results) if total is None else total, tuple(hits[:limit])
 
     def _hits(self, found: list[Any], query: Query) -> list[Hit]:
         terms = _matched_terms(query, self._searcher.reader())
@@ -292,7 +294,10 @@ class Engine:
         seen: set[str] = set()
         hits = []
         for f in found:
-            digest = f["digest"]
+            digest = f.get("digest")
+            if digest is None:  # a rate or a quote: never repeated
+                hits.append(self._hit(f.fields(), f.score, terms))
+                continue
             if digest in seen:
                 continue
             seen.add(digest)
@@ -364,6 +369,8 @@ def _matched_terms(query: Query, reader: Any) -> dict[str, set[str]]:
     """
     grouped: dict[str, set[str]] = {}
     for leaf in query.leaves():
+        if leaf.field() == "start":  # a short prefix: the `plain` words it begins
+            leaf = Prefix("plain", leaf.text)
         for field, term in leaf.expanded_terms(reader):
             if (field, term) in reader:
                 text = term.decode("utf-8") if isinstance(term, bytes) else term

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from whoosh.analysis import Analyzer
 from whoosh.query import And, Or, Prefix, Query, Term
 
-from index.analysis import LANGUAGES, TOKEN
+from index.analysis import LANGUAGES, START_LETTERS, TOKEN
 
-__all__ = ["FUZZY_MIN_LENGTH", "Word", "build_query", "words"]
+__all__ = ["FUZZY_MIN_LENGTH", "Word", "build_query", "prefix", "words"]
 
 FUZZY_MIN_LENGTH = 5  # shorter words have too many neighbours at one edit
 
@@ -47,6 +47,18 @@ def words(text: str, analyzers: Mapping[str, Analyzer]) -> list[Word]:
     return found
 
 
+def prefix(plain: str) -> Query:
+    """Documents with a `plain` word that begins with `plain`.
+
+    A short prefix is one term of the `start` field, so one posting list whose top hits
+    Whoosh finds by skipping blocks, not the union of every word it begins; it scores by
+    that term rather than by the sum of the words it stands for.
+    """
+    if len(plain) <= START_LETTERS:
+        return Term("start", plain)
+    return Prefix("plain", plain)
+
+
 def build_query(
     typed: list[Word],
     *,
@@ -61,7 +73,7 @@ def build_query(
         options: list[Query] = [Term("plain", word.plain)]
         options += [Term(lang, stem) for lang, stem in word.stems]
         if prefix_last and position == len(typed) - 1:
-            options.append(Prefix("plain", word.plain))
+            options.append(prefix(word.plain))
         if typos is not None and len(word.plain) >= FUZZY_MIN_LENGTH:
             options += [Term("plain", near) for near in typos(word.plain)]
         clauses.append(Or(options))

@@ -1,0 +1,88 @@
+"""The shortcuts that keep search-as-you-type fast give the answers of the slow way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from whoosh.query import NumericRange, Prefix, Term
+
+from index import IndexDir, build
+from index.analysis import START_LETTERS
+from search import Engine
+from search.count import one_word_count
+from search.query import build_query
+from tests.conftest import SAMPLE, make_page
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    folder = tmp_path_factory.mktemp("fast")
+    other = folder / "prague-post-2026-11-25.txt"
+    other.write_text(
+        make_page(
+            headline="Koursk, encore",
+            paragraphs=["Les soldats déployés à Koursk ont reçu des obus et des missiles."],
+            rates={"USD": "1.05", "KRW": "1450.2"},
+        ),
+        "utf-8",
+    )
+    index_dir = IndexDir(folder / "ix")
+    build(index_dir, [SAMPLE, other])
+    return Engine(index_dir)
+
+
+def _short_prefixes(engine: Engine) -> list[str]:
+    words = {term.decode() for term in engine.searcher.reader().lexicon("plain")}
+    return sorted({w[:size] for w in words for size in range(1, START_LETTERS + 1)})
+
+
+def _ids(engine: Engine, query: object) -> set[int]:
+    return set(engine.searcher.docs_for_query(query))
+
+
+def test_short_prefixes_find_what_prefix_queries_find(engine: Engine) -> None:
+    prefixes = _short_prefixes(engine)
+    assert len(prefixes) > 100
+    for prefix in prefixes:
+        assert _ids(engine, Term("start", prefix)) == _ids(engine, Prefix("plain", prefix)), prefix
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("K", id="one-letter"),
+        pytest.param("de", id="two-letters-stop-word"),
+        pytest.param("E", id="every-rate"),
+        pytest.param("Kou", id="prefix"),
+        pytest.param("soldats", id="stems"),
+        pytest.param("dollar", id="rate-names"),
+        pytest.param("1", id="digit"),
+        pytest.param("zzzz", id="nothing"),
+    ],
+)
+def test_one_word_count_is_the_number_of_matches(engine: Engine, text: str) -> None:
+    query = build_query(engine.words(text))
+    assert query is not None
+    expected = len(engine.searcher.search(query, limit=None))
+    assert one_word_count(engine.searcher, query) == expected
+    assert engine.search(text).total == expected
+
+
+def test_count_leaves_out_deleted_documents(tmp_path: Path) -> None:
+    page = tmp_path / "prague-post-2026-11-25.txt"
+    page.write_text(make_page(paragraphs=["Kim arrive à Koursk avec des obus."]), "utf-8")
+    index_dir = IndexDir(tmp_path / "ix")
+    build(index_dir, [SAMPLE, page])
+    page.write_text(make_page(paragraphs=["Rien de neuf à Prague aujourd’hui."]), "utf-8")
+    assert build(index_dir, [page]).updated == [page.stem]
+    engine = Engine(index_dir)
+    for text in ("K", "Kou", "obus", "Prague"):
+        query = build_query(engine.words(text))
+        assert query is not None
+        assert engine.search(text).total == len(engine.searcher.search(query, limit=None)), text
+
+
+def test_days_are_found_by_range(engine: Engine) -> None:
+    newest = _ids(engine, NumericRange("day", 20261125, None))
+    assert newest == _ids(engine, Term("snapshot", "prague-post-2026-11-25"))
