@@ -7,15 +7,17 @@ supports, once, behind a lock, and leaves short text undetected.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-
-from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
-from langdetect.lang_detect_exception import LangDetectException
+from typing import TYPE_CHECKING
 
 from .analysis import LANGUAGES
+
+if TYPE_CHECKING:
+    from langdetect.detector_factory import DetectorFactory
 
 __all__ = ["MIN_CHARS", "detect", "dominant", "init"]
 
@@ -28,6 +30,9 @@ _lock = threading.Lock()
 def init() -> None:
     """Load the profiles; call before starting threads that detect."""
     global _factory
+    # Imported here: only builds detect, and a query process should not pay for it.
+    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+
     with _lock:
         if _factory is not None:
             return
@@ -38,8 +43,14 @@ def init() -> None:
         _factory = factory
 
 
+@functools.lru_cache(maxsize=4096)
 def detect(text: str) -> str | None:
-    """The language of `text` among `LANGUAGES`, or None when it is too short to tell."""
+    """The language of `text` among `LANGUAGES`, or None when it is too short to tell.
+
+    Cached: daily pages repeat paragraphs, and the seeded factory gives one text one answer.
+    """
+    from langdetect.lang_detect_exception import LangDetectException
+
     if len(text) < MIN_CHARS:
         return None
     if _factory is None:
