@@ -82,7 +82,8 @@ def _fail(message: str, code: int = 2) -> int:
 @click.pass_context
 def cli(ctx: click.Context, index_path: Path | None) -> None:
     """Search and question snapshots of a news page, offline."""
-    ctx.obj = IndexDir(index_path or default_root())
+    # A command reads a few blocks and exits: copying whole segments at open costs more.
+    ctx.obj = IndexDir(index_path or default_root(), mmap=False)
 
 
 @cli.group("index")
@@ -269,6 +270,8 @@ def diff_command(
 @click.pass_obj
 def tui_command(index_dir: IndexDir) -> int:
     """Open the terminal UI: search as you type; Enter asks a question."""
+    # Long-lived: segments copied into memory once at open, then read from there.
+    index_dir = IndexDir(index_dir.root)
     engine = open_engine(index_dir)
     from tui import make_app  # Textual costs ~0.15 s to import: only for this command
 
@@ -284,7 +287,11 @@ def open_engine(index_dir: IndexDir) -> Engine:
         report = build(index_dir, [sample])
         for path, reason in report.failed:
             raise SnapsearchError(f"{path}: {reason}")
-    return Engine(index_dir)
+    engine = Engine(index_dir)
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(engine.close)  # without mmap its readers hold files open
+    return engine
 
 
 # ----------------------------------------------------------------------------- output
