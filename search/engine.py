@@ -40,6 +40,7 @@ MAX_QUERY_WORDS = 64
 # 8,000 letters took 8 s), and nobody types a word that long by hand.
 MAX_TYPO_WORD = 40
 _OPEN_ATTEMPTS = 3
+_REMEMBERED = 256  # searches remembered per searcher
 Span = tuple[int, int]
 
 
@@ -151,6 +152,7 @@ class Engine:
         # contents, which a commit may have deleted meanwhile (Whoosh retries only reader()).
         schema = self._searcher.schema
         self._analyzers = {name: schema[name].analyzer for name in ("plain", "fr", "en")}
+        self._recent: dict[tuple[Any, ...], Results] = {}
 
     def close(self) -> None:
         self._searcher.close()
@@ -209,8 +211,28 @@ class Engine:
     ) -> Results:
         """Documents matching every word of `text`, best first, newest first on ties.
 
-        When nothing matches exactly, one typo is forgiven on words of 5+ letters.
+        When nothing matches exactly, one typo is forgiven on words of 5+ letters. The
+        answers of the current searcher are remembered: typing back (a backspace, a word
+        typed again) finds them again at once; a refresh that sees a commit forgets them.
         """
+        key = (text, limit, kind, snapshot, prefix_last)
+        recent = self._recent
+        found = recent.get(key)
+        if found is None:
+            found = self._search(text, limit, kind, snapshot, prefix_last)
+            if len(recent) >= _REMEMBERED:
+                recent.clear()
+            recent[key] = found
+        return found
+
+    def _search(
+        self,
+        text: str,
+        limit: int | None,
+        kind: str | None,
+        snapshot: str | None,
+        prefix_last: bool,
+    ) -> Results:
         typed = self.words(text)
         filters = self._filters(kind, self.resolve_snapshot(snapshot))
         query = build_query(typed, prefix_last=prefix_last)

@@ -86,3 +86,19 @@ def test_count_leaves_out_deleted_documents(tmp_path: Path) -> None:
 def test_days_are_found_by_range(engine: Engine) -> None:
     newest = _ids(engine, NumericRange("day", 20261125, None))
     assert newest == _ids(engine, Term("snapshot", "prague-post-2026-11-25"))
+
+
+def test_remembered_searches_are_forgotten_after_a_commit(tmp_path: Path) -> None:
+    index_dir = IndexDir(tmp_path / "ix")
+    build(index_dir, [SAMPLE])
+    engine = Engine(index_dir)
+    before = engine.search("Koursk")
+    assert engine.search("Koursk") is before
+    page = tmp_path / "prague-post-2026-11-25.txt"
+    page.write_text(make_page(paragraphs=["Des renforts arrivent à Koursk ce matin."]), "utf-8")
+    build(index_dir, [page])
+    engine.refresh()
+    after = engine.search("Koursk")
+    assert after.total == before.total + 1
+    assert page.stem in {hit.snapshot for hit in after.hits}
+    engine.close()
