@@ -298,20 +298,23 @@ class Engine:
         while True:
             results = self._searcher.search(query, limit=fetch, filter=filter)
             found = list(results)
-            hits = self._collapsed(found, query) if collapse else self._hits(found, query)
+            hits = self._collapsed(found) if collapse else self._hits(found)
             if fetch is None or limit is None or len(hits) >= limit or len(found) < fetch:
                 break
             fetch *= 4  # many copies of the same text: look further down
         hits.sort(key=lambda hit: (hit.score, hit.date), reverse=True)
         total = one_word_count(self._searcher, query, filter)
-        return len(results) if total is None else total, tuple(hits[:limit])
-
-    def _hits(self, found: list[Any], query: Query) -> list[Hit]:
+        # Only the hits kept are highlighted: running the analyzers over a text costs
+        # ~1.5 ms, and collapsing fetches three times the hits it keeps.
         terms = _matched_terms(query, self._searcher.reader())
-        return [self._hit(f.fields(), f.score, terms) for f in found]
+        kept = tuple(self._highlighted(hit, terms) for hit in hits[:limit])
+        return len(results) if total is None else total, kept
 
-    def _collapsed(self, found: list[Any], query: Query) -> list[Hit]:
-        terms = _matched_terms(query, self._searcher.reader())
+    def _hits(self, found: list[Any]) -> list[Hit]:
+        return [self._hit(f.fields(), f.score, {}) for f in found]
+
+    def _collapsed(self, found: list[Any]) -> list[Hit]:
+        terms: dict[str, set[str]] = {}  # highlighted later
         days = self._searcher.reader().column_reader("day")
         seen: set[str] = set()
         hits = []
@@ -336,6 +339,10 @@ class Engine:
         terms = [Term("kind", kind)] if kind else []
         terms += [Term("snapshot", snapshot)] if snapshot else []
         return And(terms) if terms else None
+
+    def _highlighted(self, hit: Hit, terms: dict[str, set[str]]) -> Hit:
+        langs = ("fr", "en") if hit.lang is None else (hit.lang,)
+        return replace(hit, highlights=self.highlight(hit.text, terms, langs))
 
     def _hit(self, fields: dict[str, Any], score: float, terms: dict[str, set[str]]) -> Hit:
         lang = fields.get("lang")
