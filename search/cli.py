@@ -181,10 +181,7 @@ def query_command(
     """Find TEXT: every word must match; the last one may be the start of a word."""
     engine = open_engine(index_dir)
     results = engine.search(" ".join(text), limit=limit, kind=kind, snapshot=snapshot)
-    if as_json:
-        _print_json(results.to_json())
-    else:
-        _print_results(results)
+    _emit(results, as_json, _print_results)
     return FOUND if results.hits else NOT_FOUND
 
 
@@ -200,10 +197,7 @@ def ask_command(
     from .answer import answer  # Babel's data loads only for questions
 
     reply = answer(open_engine(index_dir), " ".join(question), snapshot=snapshot)
-    if as_json:
-        _print_json(reply.to_json())
-    else:
-        _print_answer(reply)
+    _emit(reply, as_json, _print_answer)
     return FOUND if reply.answerable else NOT_FOUND
 
 
@@ -238,10 +232,7 @@ def history_command(index_dir: IndexDir, code: str, as_json: bool) -> int:
     from .render import print_history
 
     series = history(open_engine(index_dir), code)
-    if as_json:
-        _print_json(series.to_json())
-    else:
-        print_history(series)
+    _emit(series, as_json, print_history)
     return FOUND
 
 
@@ -259,10 +250,7 @@ def diff_command(
     from .render import print_diff
 
     changes = diff(open_engine(index_dir), old, new, top=top)
-    if as_json:
-        _print_json(changes.to_json())
-    else:
-        print_diff(changes)
+    _emit(changes, as_json, print_diff)
     return FOUND if changes.paragraphs or changes.rates or changes.quotes else NOT_FOUND
 
 
@@ -410,6 +398,14 @@ class _progress_bar:
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.stop()
+
+
+def _emit(result: Any, as_json: bool, show: Callable[[Any], None]) -> None:
+    """`result` as one JSON document on stdout, or shown for a person."""
+    if as_json:
+        _print_json(result.to_json())
+    else:
+        show(result)
 
 
 def _print_json(data: object) -> None:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["SnapsearchApp"]
 
 DEBOUNCE = 0.1  # seconds of quiet typing before a search runs
-RESULT_LIMIT = 200  # an OptionList shows a few hundred rows without lag
+RESULT_LIMIT = 100  # rows in the results list; each costs a fetch and a highlight
 REFRESH_EVERY = 2.0  # seconds between checks for a new index commit
 NARROW = 110  # below this many columns the panes are stacked
 ALL = "all"
