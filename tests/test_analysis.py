@@ -130,3 +130,10 @@ def test_the_same_paragraph_in_many_snapshots_is_one_hit(tmp_path: Path) -> None
     assert [(h.snapshot, h.dates) for h in hits] == [("p-2026-11-30", tuple(days))]
     one = engine.search("tram depot", kind="paragraph", snapshot="p-2026-11-05").hits
     assert [(h.snapshot, h.dates) for h in one] == [("p-2026-11-05", ())]
+
+
+def test_restricting_to_a_snapshot_or_kind_keeps_the_scores(engine: Engine) -> None:
+    everywhere = {h.id: h.score for h in engine.search("sanctions", limit=None).hits}
+    one = engine.search("sanctions", snapshot="prague-post-2026-11-24", kind="paragraph")
+    assert one.total == 4
+    assert {h.id: h.score for h in one.hits} == {h.id: everywhere[h.id] for h in one.hits}
