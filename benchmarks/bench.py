@@ -46,7 +46,7 @@ from synth import Corpus, generate
 import index
 import search
 from index import IndexDir, sample_path
-from search import Engine
+from search.engine import WhooshEngine as Engine
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -220,14 +220,14 @@ def _hits(found: Any) -> Sequence[Any]:
 
 def _ask(engine: Engine, mix: Sequence[str]) -> Stats:
     """`answer(engine, question)` per question, if the module exists yet."""
-    spec = importlib.util.find_spec("search.answer")
-    # The editable install's finder would serve search/answer.py from the working tree
-    # under a frozen copy of the library that lacks it: that would be another library.
-    if spec is None or Path(str(spec.origin)).parent != Path(search.__file__).parent:
-        return {"skipped": "search/answer.py is absent"}
-    answer = getattr(importlib.import_module("search.answer"), "answer", None)
+    spec = importlib.util.find_spec("search.ask")
+    # The editable install's finder would serve search/ask/ from the working tree under a
+    # frozen copy of the library that lacks it: that would be another library.
+    if spec is None or not Path(str(spec.origin)).is_relative_to(Path(search.__file__).parent):
+        return {"skipped": "search/ask/ is absent"}
+    answer = getattr(importlib.import_module("search.ask"), "answer", None)
     if answer is None:
-        return {"skipped": "search/answer.py has no answer(engine, question)"}
+        return {"skipped": "search.ask has no answer(engine, question)"}
     try:
         for question in WARMUP:
             answer(engine, question)

@@ -34,10 +34,10 @@ from pathlib import Path
 from typing import Any
 
 from index import IndexDir, build, sample_path
-from search.answer import Answer, answer
-from search.engine import Engine, Hit
-from search.query import build_query
-from search.sentences import split
+from search.ask import Answer, answer
+from search.ask._sentences import split
+from search.engine import Hit
+from search.engine import WhooshEngine as Engine
 
 DEVSET = Path(__file__).resolve().parents[1] / "tests" / "devset"
 _ARTICLES = {"a", "an", "the", "le", "la", "les", "l", "un", "une", "des", "de", "du", "d"}
@@ -85,21 +85,12 @@ def build_index(folder: Path) -> Engine:
 
 def baseline(engine: Engine, question: str) -> Answer:
     """The first sentence of the best BM25 paragraph for any word of the question."""
-    query = build_query(engine.words(question), prefix_last=False, conjunctive=False)
-    hits: tuple[Hit, ...] = ()
-    if query is not None:
-        _, hits = engine.run(query, limit=1, filter=_paragraphs())
+    _, hits = engine.match(engine.words(question), every=False, limit=1, kind="paragraph")
     if not hits:
         return Answer(question, False, "", 0.0, ())
     text = hits[0].text
     start, end = split(text)[0]
     return Answer(question, True, text[start:end], hits[0].score, hits[:1], ((0, end - start),))
-
-
-def _paragraphs() -> Any:
-    from whoosh.query import Term
-
-    return Term("kind", "paragraph")
 
 
 def evaluate(

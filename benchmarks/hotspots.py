@@ -29,9 +29,9 @@ from typing import Any
 from whoosh.sorting import FieldFacet, ScoreFacet
 
 from index import IndexDir, build, find_snapshot_files
-from search import Engine
-from search.engine import _matched_terms  # the engine's own step, timed on its own
-from search.query import build_query
+from search.engine import WhooshEngine as Engine
+from search.engine._query import build_query
+from search.engine._whoosh import _matched_terms  # the engine's own step, timed on its own
 
 PYTHON = sys.executable
 HERE = Path(__file__).resolve().parent

@@ -21,9 +21,18 @@ from whoosh.analysis import (
     StopFilter,
 )
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.lang import stopwords_for_language
 from whoosh.support.charset import accent_map
 
-__all__ = ["LANGUAGES", "SCHEMA_VERSION", "START_LETTERS", "TOKEN", "analyzer_for", "make_schema"]
+__all__ = [
+    "LANGUAGES",
+    "SCHEMA_VERSION",
+    "START_LETTERS",
+    "TOKEN",
+    "analyzer_for",
+    "make_schema",
+    "stop_words",
+]
 
 # Bump when the schema or the analysis changes: an index of another version must be rebuilt.
 SCHEMA_VERSION = 3
@@ -68,6 +77,11 @@ def analyzer_for(field: str) -> Analyzer:
     # Stop words are matched before folding (the lists are accented); stemming comes after
     # folding, so `deployes` and `déployés` reach the stemmer as the same word.
     return chain | StopFilter(lang=field) | CharsetFilter(_FOLD) | StemFilter(lang=field)
+
+
+def stop_words(lang: str) -> frozenset[str]:
+    """The words the stemmed field of `lang` drops before stemming."""
+    return frozenset(stopwords_for_language(lang))
 
 
 def make_schema() -> Schema:

@@ -1,22 +1,11 @@
-"""The library that answers: queries, highlights and extractive answers.
+"""The library behind the `search` command: the backend seam (`search.engine`), question
+answering (`search.ask`) and snapshots over time (`search.timeline`).
 
-Front ends (the `search` command, the terminal UI) only adapt it; nothing here imports
-Textual.
+Layers import only downwards: `cli` (and `tui/`) → `ask` → `timeline` → `engine` →
+`index`. This package imports none of them, so `import search.cli` stays cheap, and
+nothing here imports Textual.
 """
 
 from __future__ import annotations
 
-from .answer import Answer, answer
-from .engine import KINDS, Engine, Hit, Results, UnknownSnapshotError
-from .snippet import snippet
-
-__all__ = [
-    "KINDS",
-    "Answer",
-    "Engine",
-    "Hit",
-    "Results",
-    "UnknownSnapshotError",
-    "answer",
-    "snippet",
-]
+__all__: list[str] = []

@@ -20,18 +20,16 @@ from index import (
     SnapsearchError,
     build,
     default_root,
-    list_snapshots,
     sample_path,
 )
 from index.build import DEFAULT_LOCK_WAIT
 from index.parse import DEFAULT_MAX_BYTES
 from index.watch import DEFAULT_SETTLE
 
-from .engine import KINDS, Engine, Results
-from .snippet import label, snippet
+from .engine import KINDS, Backend, Results, WhooshEngine, label, snippet
 
 if TYPE_CHECKING:
-    from .reply import Answer
+    from .ask import Answer
 
 __all__ = ["cli", "main"]
 
@@ -143,9 +141,11 @@ def build_command(
 def status_command(index_dir: IndexDir, as_json: bool) -> int:
     """List the snapshots in the index."""
     if index_dir.exists():
-        ix = index_dir.open()
-        with ix.searcher() as searcher:
-            snapshots, documents = list_snapshots(searcher), searcher.doc_count()
+        engine = WhooshEngine(index_dir)
+        try:
+            snapshots, documents = engine.snapshots(), engine.document_count()
+        finally:
+            engine.close()
     else:
         snapshots, documents = [], 0
     if as_json:
@@ -194,7 +194,7 @@ def ask_command(
     index_dir: IndexDir, question: tuple[str, ...], as_json: bool, snapshot: str | None
 ) -> int:
     """Answer QUESTION (French or English) with text from the snapshots, citing sources."""
-    from .answer import answer  # Babel's data loads only for questions
+    from .ask import answer  # Babel's data loads only for questions
 
     reply = answer(open_engine(index_dir), " ".join(question), snapshot=snapshot)
     _emit(reply, as_json, _print_answer)
@@ -228,8 +228,8 @@ def watch_command(index_dir: IndexDir, folder: Path, settle: float) -> int:
 @click.pass_obj
 def history_command(index_dir: IndexDir, code: str, as_json: bool) -> int:
     """A rate (GBP) or stock index (AEX) in every snapshot, oldest first."""
-    from .history import history
-    from .render import print_history
+    from ._render import print_history
+    from .timeline import history
 
     series = history(open_engine(index_dir), code)
     _emit(series, as_json, print_history)
@@ -246,8 +246,8 @@ def diff_command(
     index_dir: IndexDir, old: str | None, new: str | None, top: int, as_json: bool
 ) -> int:
     """What changed from snapshot A to B (default: the two newest); `latest` works too."""
-    from .diff import diff
-    from .render import print_diff
+    from ._render import print_diff
+    from .timeline import diff
 
     changes = diff(open_engine(index_dir), old, new, top=top)
     _emit(changes, as_json, print_diff)
@@ -267,7 +267,7 @@ def tui_command(index_dir: IndexDir) -> int:
     return FOUND
 
 
-def open_engine(index_dir: IndexDir) -> Engine:
+def open_engine(index_dir: IndexDir) -> Backend:
     """An engine on the index, indexing the bundled sample first when there is none."""
     if not index_dir.exists():
         sample = sample_path()
@@ -275,7 +275,7 @@ def open_engine(index_dir: IndexDir) -> Engine:
         report = build(index_dir, [sample])
         for path, reason in report.failed:
             raise SnapsearchError(f"{path}: {reason}")
-    engine = Engine(index_dir)
+    engine = WhooshEngine(index_dir)
     context = click.get_current_context(silent=True)
     if context is not None:
         context.call_on_close(engine.close)  # without mmap its readers hold files open

@@ -8,7 +8,7 @@ import pytest
 
 from index import IndexDir, build
 from index.analysis import analyzer_for
-from search import Engine
+from search.engine import WhooshEngine as Engine
 from tests.conftest import SAMPLE, make_page
 
 ENGLISH = [

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from index import IndexDir, build
-from search import Answer, Engine, answer
-from search.answer import EmptyQuestionError
+from search.ask import Answer, EmptyQuestionError, answer
 from search.engine import UnknownSnapshotError
+from search.engine import WhooshEngine as Engine
 from tests.conftest import SAMPLE, SAMPLE_ID, make_page
 
 DEVSET = Path(__file__).parent / "devset"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from index import IndexBusyError, IndexDir, build, list_snapshots
-from search import Engine
+from search.engine import WhooshEngine as Engine
 from tests.conftest import SAMPLE, SAMPLE_ID, make_page
 
 

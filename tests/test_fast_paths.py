@@ -9,9 +9,9 @@ from whoosh.query import NumericRange, Prefix, Term
 
 from index import IndexDir, build
 from index.analysis import START_LETTERS
-from search import Engine
-from search.count import one_word_count
-from search.query import build_query
+from search.engine import WhooshEngine as Engine
+from search.engine._count import one_word_count
+from search.engine._query import build_query
 from tests.conftest import SAMPLE, make_page
 
 

@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from index import IndexDir, SnapsearchError, build
-from search import Engine
-from search.diff import diff
-from search.history import UnknownSeriesError, history
+from search.engine import WhooshEngine as Engine
+from search.timeline import UnknownSeriesError, diff, history
 from tests.conftest import write_series
 
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from index import IndexDir, build
-from search import Engine, answer
-from search.when import Period, find_when
+from search.ask import answer
+from search.ask._when import Period, find_when
+from search.engine import WhooshEngine as Engine
 from tests.conftest import Cli, make_page, write_series
 
 DAY1, DAY2, DAY3 = "daily-2026-11-22", "daily-2026-11-23", "daily-2026-11-24"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from index.analysis import analyzer_for
-from search.query import Word, words
-from search.question import DATE, NAME, NUMBER, OTHER, PLACE, REASON, analyze
-from search.sentences import split
+from search.ask._question import DATE, NAME, NUMBER, OTHER, PLACE, REASON, analyze
+from search.ask._sentences import split
+from search.engine import Word
+from search.engine._query import words
 
 _ANALYZERS = {field: analyzer_for(field) for field in ("plain", "fr", "en")}
 

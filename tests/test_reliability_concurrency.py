@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from index import IndexDir
-from search import Engine
+from search.engine import WhooshEngine as Engine
 from tests.conftest import SAMPLE, SEARCH_BIN, run_process
 from tests.reliability_support import MARKER, PARAGRAPHS_PER_PAGE, search_env, write_pages
 

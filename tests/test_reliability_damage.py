@@ -15,7 +15,7 @@ from whoosh.index import TOC
 
 from index import IndexDamagedError, IndexDir, build
 from index.store import collect_leaked_files
-from search import Engine
+from search.engine import WhooshEngine as Engine
 from tests.conftest import SAMPLE, Cli, make_page, run_process
 
 # Whoosh leaves a damaged segment's files open when reading them fails, and Python warns

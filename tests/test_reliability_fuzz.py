@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from index import IndexDir, SnapshotError, build, parse_snapshot
-from search import Engine
-from search.answer import EmptyQuestionError, answer
+from search.ask import EmptyQuestionError, answer
+from search.engine import WhooshEngine as Engine
 from tests.conftest import SAMPLE, make_page
 
 SAMPLE_BYTES = SAMPLE.read_bytes()

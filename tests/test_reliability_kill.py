@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from index import IndexDir
-from search import Engine
+from search.engine import WhooshEngine as Engine
 from tests.conftest import run_process
 from tests.reliability_support import (
     MARKER,

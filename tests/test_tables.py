@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from index import IndexDir, build
-from search import Engine, answer
+from search.ask import answer
+from search.engine import WhooshEngine as Engine
 from tests.conftest import SAMPLE, make_page
 
 OLDEST, OLD, NEW = "daily-2026-11-19", "daily-2026-11-20", "daily-2026-11-21"

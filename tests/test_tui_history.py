@@ -9,7 +9,7 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
 from index import IndexDir, build
-from search.render import sparkline
+from search.timeline import sparkline
 from tests.conftest import write_series
 from tests.test_tui import drive, settle
 from tests.test_tui_chat import ask

@@ -11,7 +11,7 @@ import pytest
 
 from index import IndexDir
 from index.watch import watch
-from search import Engine
+from search.engine import WhooshEngine as Engine
 from tests.conftest import SAMPLE, make_page
 
 

@@ -6,6 +6,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -19,16 +20,16 @@ from textual.widgets import Footer, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from index import BuildReport, IndexDir, SnapsearchError, SnapshotInfo, build
-from search import Engine, Hit, Results
+from search.engine import Backend, Hit, Results
 
 from .chat import AnswerMessage, QuestionMessage
-from .commands import SnapsearchCommands
+from .commands import PaletteCommand, SnapsearchCommands
 from .render import hit_option
 from .screens import DocumentScreen, HelpScreen
 
 if TYPE_CHECKING:
-    from search.answer import Answer
-    from search.history import Series
+    from search.ask import Answer
+    from search.timeline import Series
 
 __all__ = ["SnapsearchApp"]
 
@@ -55,7 +56,7 @@ class SnapsearchApp(App[None]):
         Binding("escape", "focus_query", "Search box", show=False),
     ]
 
-    def __init__(self, index_dir: IndexDir, engine: Engine) -> None:
+    def __init__(self, index_dir: IndexDir, engine: Backend) -> None:
         super().__init__()
         self.index_dir = index_dir
         self.engine = engine
@@ -149,7 +150,7 @@ class SnapsearchApp(App[None]):
     def _open_result(self, event: OptionList.OptionSelected) -> None:
         hit = self.hits.get(event.option.id or "")
         if hit is not None:
-            self.push_screen(DocumentScreen(hit, self._text))
+            self.push_screen(DocumentScreen(hit, self._text, self))
 
     def on_key(self, event: Key) -> None:
         # Down from the search box goes to the results, as in a browser's address bar.
@@ -184,7 +185,7 @@ class SnapsearchApp(App[None]):
         chat.scroll_end(animate=False)
 
     def _run_answer(self, question: str) -> Answer:
-        from search.answer import answer
+        from search.ask import answer
 
         return answer(self.engine, question, snapshot=self.snapshot)
 
@@ -194,7 +195,7 @@ class SnapsearchApp(App[None]):
         if isinstance(message, AnswerMessage) and event.option.id is not None:
             hit = message.answer.citations[int(event.option.id)]
             opened = self.document(hit.id, message.answer.question) or hit
-            self.push_screen(DocumentScreen(opened, message.answer.question))
+            self.push_screen(DocumentScreen(opened, message.answer.question, self))
         event.stop()
 
     # -------------------------------------------------------------------- commands
@@ -206,13 +207,38 @@ class SnapsearchApp(App[None]):
 
     def series(self, key: str) -> Series | None:
         """The history of a rate or index (`rate:GBP`, `quote:AEX`), or None if unknown."""
-        from search.history import UnknownSeriesError, history
+        from search.timeline import UnknownSeriesError, history
 
         with self._engine_lock:
             try:
                 return history(self.engine, key)
             except UnknownSeriesError:
                 return None
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        """The palette's entries: one per snapshot, then re-index, copy and themes."""
+        every = partial(self.use_snapshot, None)
+        commands = [PaletteCommand("Search all snapshots", every, "Search every snapshot")]
+        commands += [
+            PaletteCommand(
+                f"Search snapshot {info.id}",
+                partial(self.use_snapshot, info.id),
+                f"{info.date} · {info.headline}",
+            )
+            for info in reversed(self.snapshot_infos)
+        ]
+        return commands + [
+            PaletteCommand(
+                "Re-index snapshots", self.action_reindex, "Read new and changed snapshot files"
+            ),
+            PaletteCommand("Copy the last answer", self.action_copy_answer, "With its citations"),
+            PaletteCommand(
+                "Use the terminal's colours", partial(self.use_theme, "ansi-dark"), "ANSI theme"
+            ),
+            PaletteCommand(
+                "Use the default colours", partial(self.use_theme, "textual-dark"), "Textual theme"
+            ),
+        ]
 
     def use_snapshot(self, snapshot: str | None) -> None:
         """Restrict searches and answers to one snapshot, or None for all."""
@@ -270,7 +296,7 @@ class SnapsearchApp(App[None]):
         try:
             with self._engine_lock:
                 self.engine.refresh()
-                documents = self.engine.searcher.doc_count()
+                documents = self.engine.document_count()
         except SnapsearchError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -281,7 +307,7 @@ class SnapsearchApp(App[None]):
     def _load_snapshots(self) -> None:
         with self._engine_lock:
             self.snapshot_infos = self.engine.snapshots()
-            self._documents = self.engine.searcher.doc_count()
+            self._documents = self.engine.document_count()
         select = self.query_one("#snapshot", Select)
         options = [("All snapshots", ALL)] + [
             (f"{info.date} {info.id}", info.id) for info in reversed(self.snapshot_infos)

@@ -10,13 +10,12 @@ from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from search import Hit
-from search.snippet import label
+from search.engine import Hit, label
 
 from .render import marked
 
 if TYPE_CHECKING:
-    from search.answer import Answer
+    from search.ask import Answer
 
 __all__ = ["AnswerMessage", "QuestionMessage", "citation_text"]
 

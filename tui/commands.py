@@ -3,48 +3,55 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Protocol, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 
-if TYPE_CHECKING:
-    from .app import SnapsearchApp
+__all__ = ["PaletteCommand", "PaletteSource", "SnapsearchCommands"]
 
-__all__ = ["SnapsearchCommands"]
+
+@dataclass(frozen=True)
+class PaletteCommand:
+    """One palette entry: its name, what it runs, and a line of help (plain text)."""
+
+    name: str
+    run: Callable[[], object]
+    help: str
+
+
+class PaletteSource(Protocol):
+    """What the palette needs from the app that shows it."""
+
+    def palette_commands(self) -> list[PaletteCommand]: ...
+
+
+def _literal(text: str) -> str:
+    """`text` as palette text that is never parsed as markup.
+
+    The palette runs `Content.from_markup` on a hit's help and prompt, which returns a
+    `Content` unchanged; Textual's annotations say `str`, hence the cast. `markup.escape`
+    is no substitute: it keeps `$variables` and doubles backslashes.
+    """
+    return cast(str, Content(text))
 
 
 class SnapsearchCommands(Provider):
     """Restrict to a snapshot, re-index, copy the answer, switch to terminal colours."""
 
-    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
-        app: SnapsearchApp = self.app  # type: ignore[assignment]
-        commands: list[tuple[str, Callable[[], object], str]] = [
-            ("Search all snapshots", partial(app.use_snapshot, None), "Search every snapshot"),
-        ]
-        for info in reversed(app.snapshot_infos):
-            commands.append(
-                (
-                    f"Search snapshot {info.id}",
-                    partial(app.use_snapshot, info.id),
-                    f"{info.date} · {info.headline}",
-                )
-            )
-        commands += [
-            ("Re-index snapshots", app.action_reindex, "Read new and changed snapshot files"),
-            ("Copy the last answer", app.action_copy_answer, "With its citations"),
-            ("Use the terminal's colours", partial(app.use_theme, "ansi-dark"), "ANSI theme"),
-            ("Use the default colours", partial(app.use_theme, "textual-dark"), "Textual theme"),
-        ]
-        return commands
+    def _commands(self) -> list[PaletteCommand]:
+        return cast(PaletteSource, self.app).palette_commands()
 
     async def discover(self) -> Hits:
-        for name, command, help_text in self._commands():
-            yield DiscoveryHit(name, command, help=help_text)
+        for command in self._commands():
+            # Names and help hold headlines and file names: text, never markup.
+            yield DiscoveryHit(_literal(command.name), command.run, help=_literal(command.help))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for name, command, help_text in self._commands():
-            score = matcher.match(name)
+        for command in self._commands():
+            score = matcher.match(command.name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), command, help=help_text)
+                highlighted = matcher.highlight(command.name)
+                yield Hit(score, highlighted, command.run, help=_literal(command.help))

@@ -6,10 +6,8 @@ from collections.abc import Iterable
 
 from textual.content import Content
 
-from search import Hit
-from search.history import Series
-from search.render import sparkline
-from search.snippet import label, snippet
+from search.engine import Hit, label, snippet
+from search.timeline import Series, sparkline
 
 __all__ = ["hit_heading", "hit_option", "history_line", "marked"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,15 +11,20 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Markdown, Static
 
-from search import Hit
-from search.history import Series
+from search.engine import Hit
+from search.timeline import Series
 
 from .render import history_line, hit_heading, marked
 
-if TYPE_CHECKING:
-    from .app import SnapsearchApp
+__all__ = ["DocumentScreen", "DocumentSource", "HelpScreen"]
 
-__all__ = ["DocumentScreen", "HelpScreen"]
+
+class DocumentSource(Protocol):
+    """Where a document screen reads neighbours and histories (the app, over the seam)."""
+
+    def document(self, doc_id: str, highlight: str) -> Hit | None: ...
+
+    def series(self, key: str) -> Series | None: ...
 
 
 class DocumentScreen(Screen[None]):
@@ -31,10 +36,11 @@ class DocumentScreen(Screen[None]):
         Binding("right,n", "step(1)", "Next ¶"),
     ]
 
-    def __init__(self, hit: Hit, highlight: str) -> None:
+    def __init__(self, hit: Hit, highlight: str, source: DocumentSource) -> None:
         super().__init__()
         self.hit = hit
         self.highlight = highlight
+        self.source = source
 
     DEFAULT_CSS = """
     #doc-history {
@@ -67,16 +73,14 @@ class DocumentScreen(Screen[None]):
         key = {"rate": self.hit.code, "quote": self.hit.name}.get(self.hit.kind)
         if not key:
             return None
-        app: SnapsearchApp = self.app  # type: ignore[assignment]
-        return app.series(f"{self.hit.kind}:{key}")
+        return self.source.series(f"{self.hit.kind}:{key}")
 
     def action_step(self, delta: int) -> None:
         if self.hit.paragraph is None:
             self.notify("Only paragraphs have neighbours.", severity="warning")
             return
-        app: SnapsearchApp = self.app  # type: ignore[assignment]
         number = self.hit.paragraph + delta
-        neighbour = app.document(f"{self.hit.snapshot}:p{number}", self.highlight)
+        neighbour = self.source.document(f"{self.hit.snapshot}:p{number}", self.highlight)
         if neighbour is None:
             self.notify("No paragraph there.", severity="warning")
             return

@@ -15,7 +15,7 @@ from babel import Locale
 
 from index.analysis import TOKEN
 
-from .question import DATE, NAME, NUMBER, PLACE, REASON, fold, is_function_word
+from ._question import DATE, NAME, NUMBER, PLACE, REASON, fold, is_function_word
 
 __all__ = ["Candidate", "Span", "find", "names", "quotes"]
 

@@ -13,9 +13,9 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from whoosh.lang import stopwords_for_language
+from index.analysis import stop_words
 
-from .query import Word
+from ..engine import Word
 
 __all__ = [
     "DATE",
@@ -32,7 +32,7 @@ __all__ = [
 
 DATE, NUMBER, NAME, PLACE, REASON, OTHER = "date", "number", "name", "place", "reason", "other"
 
-_STOP = {lang: frozenset(stopwords_for_language(lang)) for lang in ("fr", "en")}
+_STOP = {lang: stop_words(lang) for lang in ("fr", "en")}
 # Words of questions that carry no content: question words, auxiliaries, pronouns the
 # Snowball lists leave out, and words about the page itself.
 _QUESTION_WORDS = {
@@ -119,7 +119,7 @@ def fold(text: str) -> str:
 
 
 def analyze(text: str, words: Callable[[str], list[Word]]) -> Question:
-    """Analyse `text`; `words` splits text as the index does (`Engine.words`)."""
+    """Analyse `text`; `words` splits text as the index does (`Backend.words`)."""
     lang = detect_lang(text)
     folded = fold(" ".join(text.split()))
     kind, focus = _kind_and_focus(folded, text)

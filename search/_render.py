@@ -4,22 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .diff import Diff
-from .history import Series
-from .snippet import label, snippet
+from .engine import label, snippet
+from .timeline import Diff, Series, sparkline
 
-__all__ = ["print_diff", "print_history", "sparkline"]
-
-_BARS = "▁▂▃▄▅▆▇█"
-
-
-def sparkline(values: list[float]) -> str:
-    """Values as a row of block characters, lowest to highest."""
-    if not values:
-        return ""
-    low, high = min(values), max(values)
-    span = (high - low) or 1.0
-    return "".join(_BARS[round((v - low) / span * (len(_BARS) - 1))] for v in values)
+__all__ = ["print_diff", "print_history"]
 
 
 def _console() -> Any:

@@ -9,7 +9,7 @@ from typing import Any
 from index import SnapshotInfo
 from index.errors import SnapsearchError
 
-from .engine import Engine, Hit
+from ..engine import Backend, Hit
 
 __all__ = ["Diff", "Move", "ParagraphChange", "diff"]
 
@@ -79,7 +79,7 @@ class Diff:
         }
 
 
-def diff(engine: Engine, old: str | None = None, new: str | None = None, top: int = 10) -> Diff:
+def diff(engine: Backend, old: str | None = None, new: str | None = None, top: int = 10) -> Diff:
     """Compare snapshot `old` with `new` (default: the newest, and the one before it);
     the paragraphs that changed, the `top` largest rate moves and every index move."""
     infos = {info.id: info for info in engine.snapshots()}  # oldest first
@@ -132,7 +132,7 @@ def _paragraphs(old: list[Hit], new: list[Hit]) -> tuple[tuple[ParagraphChange, 
     return tuple(changes), len(new) - len(came)
 
 
-def _moves(engine: Engine, old: str, new: str, kind: str, field: str) -> tuple[Move, ...]:
+def _moves(engine: Backend, old: str, new: str, kind: str, field: str) -> tuple[Move, ...]:
     def values(sid: str) -> dict[str, tuple[str, float]]:
         found = {}
         for hit in engine.documents(snapshot=sid, kind=kind):

@@ -6,26 +6,18 @@ Whatever a user types is only ever split into words: quotes, brackets, `*`, `AND
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 
 from whoosh.analysis import Analyzer
 from whoosh.query import And, Or, Prefix, Query, Term
 
 from index.analysis import LANGUAGES, START_LETTERS, TOKEN
 
-__all__ = ["FUZZY_MIN_LENGTH", "Word", "build_query", "prefix", "words"]
+from ._types import Word
+
+__all__ = ["FUZZY_MIN_LENGTH", "build_query", "prefix", "words"]
 
 FUZZY_MIN_LENGTH = 5  # shorter words have too many neighbours at one edit
-
-
-@dataclass(frozen=True)
-class Word:
-    """One typed word as each field's analysis sees it ("" when a field drops it)."""
-
-    raw: str
-    plain: str
-    stems: tuple[tuple[str, str], ...]  # (field, stemmed form) for each language that keeps it
 
 
 def _first_token(analyzer: Analyzer, text: str) -> str:
@@ -60,7 +52,7 @@ def prefix(plain: str) -> Query:
 
 
 def build_query(
-    typed: list[Word],
+    typed: Sequence[Word],
     *,
     prefix_last: bool = True,
     typos: Callable[[str], list[str]] | None = None,

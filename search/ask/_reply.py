@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .engine import Hit
+from ..engine import Hit
 
 __all__ = ["Answer", "NOT_FOUND"]
 

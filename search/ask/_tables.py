@@ -15,18 +15,13 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
-from typing import Any
 
-from whoosh.query import And, NumericRange, Or, Query, Term
-
-from .currencies import Mention, currency_name, find_currencies, prefer, shared
-from .engine import Engine, Hit
-from .numbers import amount_before, format_number, round_significant
-from .query import build_query
-from .question import Question, fold
-from .quotes import quote_answer
-from .recent import field_values, newest
-from .reply import Answer
+from ..engine import Backend, Hit
+from ._currencies import Mention, currency_name, find_currencies, prefer, shared
+from ._numbers import amount_before, format_number, round_significant
+from ._question import Question, fold
+from ._quotes import quote_answer
+from ._reply import Answer
 
 __all__ = ["MENTION_DAYS", "RECENT", "rate_series", "table_answer"]
 
@@ -68,7 +63,7 @@ class _Rate:
     value: Decimal
 
 
-def table_answer(engine: Engine, question: Question, snapshot: str | None) -> Answer | None:
+def table_answer(engine: Backend, question: Question, snapshot: str | None) -> Answer | None:
     """An answer from the tables, or None when the question is not about them."""
     quoted = quote_answer(engine, question, snapshot)
     if quoted is not None:
@@ -83,7 +78,9 @@ def table_answer(engine: Engine, question: Question, snapshot: str | None) -> An
     return _Conversion(engine, question, snapshot, mentions, unknown).answer()
 
 
-def rate_series(engine: Engine, question: Question, snapshot: str | None) -> tuple[str, str] | None:
+def rate_series(
+    engine: Backend, question: Question, snapshot: str | None
+) -> tuple[str, str] | None:
     """The series key (`rate:GBP`) of the first currency other than the base the question
     names, and a note when a shared name (`livre`) was read as one currency, as rate
     answers read it; None if there is none."""
@@ -134,7 +131,7 @@ class _Conversion:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: Backend,
         question: Question,
         snapshot: str | None,
         mentions: list[Mention],
@@ -165,56 +162,45 @@ class _Conversion:
         """The rates of `code`, newest snapshot first: the latest `RECENT`, or `every` one."""
         key = (code, every)
         if key not in self._rates_cache:
-            query: Query = Term("series", f"rate:{code}")
-            if self.snapshot:
-                query = And([query, Term("snapshot", self.snapshot)])
-            hits = newest(self.engine, query, None if every else RECENT)
+            hits = self.engine.newest(None if every else RECENT, **self._where(f"rate:{code}"))
             self._rates_cache[key] = [rate for hit in hits if (rate := _parse_rate(hit))]
         return self._rates_cache[key]
 
     @cached_property
     def available(self) -> frozenset[str]:
         """The currency codes the rate tables list (in any snapshot)."""
-        return frozenset(field_values(self.engine, "code"))
+        return frozenset(self.engine.values("code"))
 
     @cached_property
     def base(self) -> str:
         """The base currency of the newest snapshot with rates (the euro on these pages)."""
-        snapshot = self.newest.get("snapshot")
-        fields = self.engine.searcher.document(kind="rate", snapshot=snapshot) if snapshot else None
-        if fields is None:  # the newest page lost its table: the newest rate says
-            fields = self._newest(Term("kind", "rate"))
-        return str((fields or {}).get("data", {}).get("base") or "EUR")
+        title = self.newest
+        found = self.engine.newest(1, kind="rate", snapshot=title.snapshot) if title else []
+        if not found:  # the newest page lost its table: the newest rate says
+            found = self.engine.newest(1, **self._where(kind="rate"))
+        data = found[0].data if found else None
+        return str((data or {}).get("base") or "EUR")
 
     @cached_property
-    def newest(self) -> dict[str, Any]:
-        """The stored fields of the newest snapshot's title document."""
-        return self._newest(Term("kind", "title")) or {}
-
-    def _newest(self, query: Query) -> dict[str, Any] | None:
+    def newest(self) -> Hit | None:
+        """The newest snapshot's title document."""
         # One sorted hit instead of listing every snapshot: thousands on a long archive.
-        if self.snapshot:
-            query = And([query, Term("snapshot", self.snapshot)])
-        found = self.engine.searcher.search(query, limit=1, sortedby="day", reverse=True)
-        return dict(found[0].fields()) if found else None
+        found = self.engine.newest(1, **self._where(kind="title"))
+        return found[0] if found else None
+
+    def _where(self, series: str | None = None, kind: str | None = None) -> dict[str, str]:
+        """Field values that pick `series` or `kind`, in the asked snapshot if any."""
+        where = {"series": series} if series else {"kind": kind or ""}
+        return {**where, "snapshot": self.snapshot} if self.snapshot else where
 
     def _mentions(self, phrases: frozenset[tuple[str, ...]]) -> int:
         """How many paragraphs of the week up to the newest snapshot hold every word of any
         of `phrases`, in any form: what the pages a reader has seen lately talk about."""
-        queries = [
-            query
-            for phrase in sorted(phrases)
-            if (query := build_query(self.engine.words(" ".join(phrase)), prefix_last=False))
-        ]
-        day = self.newest.get("day")
-        if not queries or day is None:
+        if self.newest is None:
             return 0
-        since = _day_number(_to_date(day) - dt.timedelta(days=MENTION_DAYS))
-        recent = NumericRange("day", since, None)
-        found = self.engine.searcher.docs_for_query(
-            And([Or(queries), Term("kind", "paragraph"), recent])
-        )
-        return sum(1 for _ in found)
+        words = [self.engine.words(" ".join(phrase)) for phrase in sorted(phrases)]
+        since = dt.date.fromisoformat(self.newest.date) - dt.timedelta(days=MENTION_DAYS)
+        return self.engine.count(words, kind="paragraph", since=since.isoformat())
 
     def _sides(self) -> tuple[_Side, _Side] | str | None:
         """The source and target currencies, why there are not two, or None when only the
@@ -311,7 +297,7 @@ class _Conversion:
 
     def _older_note(self, chosen: dict[str, _Rate], needed: list[str]) -> str:
         hit = next(iter(chosen.values())).hit
-        newest = self.newest.get("snapshot")
+        newest = self.newest.snapshot if self.newest else None
         if self.snapshot or newest in (None, hit.snapshot):
             return ""
         lacking = [c for c in needed if all(r.hit.snapshot != newest for r in self._rates_of(c))]
@@ -401,11 +387,3 @@ def _parse_rate(hit: Hit) -> _Rate | None:
         return _Rate(hit, str(data["base"]), str(hit.code), Decimal(str(data["raw"])))
     except InvalidOperation:
         return None
-
-
-def _to_date(day: int) -> dt.date:
-    return dt.date(day // 10000, day // 100 % 100, day % 100)
-
-
-def _day_number(date: dt.date) -> int:
-    return date.year * 10000 + date.month * 100 + date.day

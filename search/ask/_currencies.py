@@ -25,7 +25,7 @@ from babel import Locale
 from babel.core import get_global
 from babel.numbers import get_currency_name
 
-from .question import fold, is_function_word
+from ._question import fold, is_function_word
 
 __all__ = ["Mention", "currency_name", "find_currencies", "prefer", "shared"]
 

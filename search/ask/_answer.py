@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 from index import SnapshotInfo
 from index.errors import SnapsearchError
 
-from .engine import Engine
-from .reply import Answer
+from ..engine import Backend
+from ._reply import Answer
 
 if TYPE_CHECKING:
-    from .question import Question
-    from .when import When
+    from ._question import Question
+    from ._when import When
 
 __all__ = ["Answer", "EmptyQuestionError", "answer"]
 
@@ -30,7 +30,7 @@ class EmptyQuestionError(SnapsearchError):
     """A question with nothing in it."""
 
 
-def answer(engine: Engine, question: str, *, snapshot: str | None = None) -> Answer:
+def answer(engine: Backend, question: str, *, snapshot: str | None = None) -> Answer:
     """Answer `question` from the index; `snapshot` (an id or `latest`) limits the sources.
 
     A date in the question (`le 24 novembre`, `on 2026-11-24`) picks that day's snapshot,
@@ -39,9 +39,9 @@ def answer(engine: Engine, question: str, *, snapshot: str | None = None) -> Ans
     """
     # The answering machinery (CLDR names, many regexes, ~30 ms) loads on the first
     # question, so `import search` stays cheap for `search query`.
-    from .question import analyze
-    from .trends import trend_answer
-    from .when import find_when
+    from ._question import analyze
+    from ._trends import trend_answer
+    from ._when import find_when
 
     text = " ".join(question.split())
     if not text:
@@ -74,7 +74,7 @@ def answer(engine: Engine, question: str, *, snapshot: str | None = None) -> Ans
 class _Snapshots:
     """The index's snapshots, read once and only when a question writes a date."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Backend) -> None:
         self.engine = engine
         self.infos: list[SnapshotInfo] = []
 
@@ -91,8 +91,8 @@ class _Snapshots:
         return earlier[-1] if earlier else None
 
 
-def _undated(engine: Engine, question: Question, snapshot: str | None) -> Answer:
-    from .trends import is_trend, trend_answer
+def _undated(engine: Backend, question: Question, snapshot: str | None) -> Answer:
+    from ._trends import is_trend, trend_answer
 
     if snapshot is None and is_trend(question):
         trend = trend_answer(engine, question, None)
@@ -101,10 +101,10 @@ def _undated(engine: Engine, question: Question, snapshot: str | None) -> Answer
     return _one_snapshot(engine, question, snapshot)
 
 
-def _one_snapshot(engine: Engine, question: Question, snapshot: str | None) -> Answer:
+def _one_snapshot(engine: Backend, question: Question, snapshot: str | None) -> Answer:
     """The answer from the tables, else from the paragraphs (of `snapshot`, if given)."""
-    from .paragraphs import paragraph_answer
-    from .tables import table_answer
+    from ._paragraphs import paragraph_answer
+    from ._tables import table_answer
 
     from_tables = table_answer(engine, question, snapshot)
     if from_tables is not None:
@@ -112,18 +112,18 @@ def _one_snapshot(engine: Engine, question: Question, snapshot: str | None) -> A
     return paragraph_answer(engine, question, snapshot)
 
 
-def _without(text: str, when: When, engine: Engine) -> Question:
+def _without(text: str, when: When, engine: Backend) -> Question:
     """The question analysed without its date, in the language of the whole question
     (`AEX le 23 novembre` is French though `AEX` alone says nothing)."""
-    from .question import analyze, detect_lang
+    from ._question import analyze, detect_lang
 
     rest = " ".join((text[: when.start] + " " + text[when.end :]).split())
     return replace(analyze(rest, engine.words), lang=detect_lang(text))
 
 
-def _about_the_tables(engine: Engine, question: Question) -> bool:
-    from .quotes import quote_series
-    from .tables import rate_series
+def _about_the_tables(engine: Backend, question: Question) -> bool:
+    from ._quotes import quote_series
+    from ._tables import rate_series
 
     return bool(quote_series(engine, question.text) or rate_series(engine, question, None))
 
@@ -139,7 +139,7 @@ def _labelled(reply: Answer, day: dt.date) -> Answer:
 
 def _no_snapshot(question: Question, day: dt.date, known: _Snapshots) -> Answer:
     """`Aucun snapshot du 25 novembre 2026 ; les snapshots vont du … au ….`"""
-    from .when import long_date
+    from ._when import long_date
 
     lang = question.lang
     first, last = (

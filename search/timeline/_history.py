@@ -7,9 +7,11 @@ from typing import Any
 
 from index.errors import SnapsearchError
 
-from .engine import Engine, Hit
+from ..engine import Backend, Hit
 
-__all__ = ["Point", "Series", "UnknownSeriesError", "history", "series_key"]
+__all__ = ["Point", "Series", "UnknownSeriesError", "history", "series_key", "sparkline"]
+
+_BARS = "▁▂▃▄▅▆▇█"
 
 
 class UnknownSeriesError(SnapsearchError):
@@ -58,14 +60,14 @@ class Series:
         }
 
 
-def series_key(engine: Engine, code: str) -> str:
+def series_key(engine: Backend, code: str) -> str:
     """`rate:GBP` or `quote:BEL20` for a currency code or index name, in any case, or for
     such a key itself."""
     kind, _, name = code.strip().rpartition(":")
     wanted = name.upper()
     keys = [f"{kind}:{wanted}"] if kind in ("rate", "quote") else []
     for key in keys or (f"rate:{wanted}", f"quote:{wanted}"):
-        if engine.searcher.document(series=key) is not None:
+        if engine.newest(1, series=key):
             return key
     raise UnknownSeriesError(
         f"no rate or stock index {code!r} in the index; "
@@ -73,7 +75,7 @@ def series_key(engine: Engine, code: str) -> str:
     )
 
 
-def history(engine: Engine, code: str) -> Series:
+def history(engine: Backend, code: str) -> Series:
     """Every value of the rate or index `code` across snapshots, oldest first."""
     key = series_key(engine, code)
     hits = engine.documents(series=key)
@@ -95,3 +97,12 @@ def _point(hit: Hit) -> Point:
     return Point(
         hit.snapshot, hit.date, data.get("level"), data.get("change"), data.get("percent"), hit
     )
+
+
+def sparkline(values: list[float]) -> str:
+    """Values as a row of block characters, lowest to highest."""
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    return "".join(_BARS[round((v - low) / span * (len(_BARS) - 1))] for v in values)

@@ -1,16 +1,18 @@
-"""Run user text against the index and return plain results with highlight spans."""
+"""The embedded backend: the seam over a Whoosh index on disk, with highlight spans."""
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import itertools
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from whoosh.query import And, ConstantScoreQuery, Prefix, Query, Term
+from whoosh.query import And, ConstantScoreQuery, NumericRange, Or, Prefix, Query, Term
+from whoosh.sorting import FieldFacet
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from index import IndexDir, SnapshotInfo, list_snapshots
@@ -18,20 +20,12 @@ from index.analysis import TOKEN
 from index.errors import SnapsearchError
 from index.store import collect_leaked_files
 
-from .count import one_word_count
-from .query import FUZZY_MIN_LENGTH, Word, build_query, words
+from ._count import one_word_count
+from ._query import FUZZY_MIN_LENGTH, build_query, words
+from ._types import Hit, Results, Span, Token, UnknownSnapshotError, Word
 
-__all__ = [
-    "KINDS",
-    "MAX_QUERY_WORDS",
-    "MAX_TYPO_WORD",
-    "Engine",
-    "Hit",
-    "Results",
-    "UnknownSnapshotError",
-]
+__all__ = ["MAX_QUERY_WORDS", "MAX_TYPO_WORD", "WhooshEngine"]
 
-KINDS = ("paragraph", "rate", "quote", "title")
 # Words after these are ignored, in searches and questions alike: Whoosh nests the
 # matchers of an AND or an OR by pairs and recursed past Python's limit on ~1,000 words,
 # and every word costs time.
@@ -41,66 +35,7 @@ MAX_QUERY_WORDS = 64
 MAX_TYPO_WORD = 40
 _OPEN_ATTEMPTS = 3
 _REMEMBERED = 256  # searches remembered per searcher
-Span = tuple[int, int]
 _NO_SCORE = 1e-300  # added to a BM25 score, leaves it unchanged to the last bit
-
-
-class UnknownSnapshotError(SnapsearchError):
-    """A snapshot id that the index does not hold."""
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One matching document, with character spans of the matched words in `text`."""
-
-    id: str
-    kind: str
-    snapshot: str
-    date: str
-    paragraph: int | None
-    code: str | None
-    name: str | None
-    lang: str | None
-    score: float
-    text: str
-    highlights: tuple[Span, ...]
-    data: dict[str, Any] | None = None  # a rate's or quote's numbers
-    dates: tuple[str, ...] = ()  # when results are collapsed: every date this text is on
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "snapshot": self.snapshot,
-            "date": self.date,
-            "paragraph": self.paragraph,
-            "code": self.code,
-            "name": self.name,
-            "lang": self.lang,
-            "score": round(self.score, 6),
-            "text": self.text,
-            "highlights": [list(span) for span in self.highlights],
-            "data": self.data,
-            "dates": list(self.dates),
-        }
-
-
-@dataclass(frozen=True)
-class Results:
-    """The hits of one query; `fuzzy` says a typo was forgiven to find them."""
-
-    query: str
-    total: int
-    hits: tuple[Hit, ...]
-    fuzzy: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "query": self.query,
-            "total": self.total,
-            "fuzzy": self.fuzzy,
-            "hits": [hit.to_json() for hit in self.hits],
-        }
 
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
@@ -117,7 +52,7 @@ def _reads_index(method: _Method) -> _Method:
     """
 
     @functools.wraps(method)
-    def guarded(self: Engine, *args: Any, **kwargs: Any) -> Any:
+    def guarded(self: WhooshEngine, *args: Any, **kwargs: Any) -> Any:
         try:
             return method(self, *args, **kwargs)
         except (SnapsearchError, RecursionError, MemoryError, NameError, ImportError):
@@ -130,8 +65,9 @@ def _reads_index(method: _Method) -> _Method:
     return cast(_Method, guarded)
 
 
-class Engine:
-    """A long-lived searcher over one index folder; `refresh()` picks up new commits."""
+class WhooshEngine:
+    """The `Backend` over one Whoosh index folder: a long-lived searcher that `refresh()`
+    moves to new commits."""
 
     def __init__(self, index_dir: IndexDir) -> None:
         self.index_dir = index_dir
@@ -272,6 +208,86 @@ class Engine:
         return sorted(found, key=lambda hit: (hit.date, hit.snapshot, hit.id))
 
     @_reads_index
+    def newest(self, limit: int | None, **fields: str) -> list[Hit]:
+        """The documents whose fields equal `fields`, newest snapshot first, at most `limit`.
+
+        Sorted by day alone: `run` sorts by score, then day newest first, but Whoosh 2.7.5
+        picks its top `limit` on that key before reversing the day, so among equal scores
+        (one series term scores the same in every snapshot) it keeps the oldest.
+        """
+        query = And([Term(name, value) for name, value in fields.items()])
+        found = self._searcher.search(query, limit=limit, sortedby=FieldFacet("day", reverse=True))
+        return [self._hit(hit.fields(), 0.0, {}) for hit in found]
+
+    @_reads_index
+    def newest_copy(self, hit: Hit) -> Hit:
+        """The same text of the same kind in the newest snapshot that holds it, with the
+        score and highlights of `hit`."""
+        fields = self._searcher.document(id=hit.id) or {}
+        if not fields.get("digest"):
+            return hit
+        copies = self.newest(1, digest=fields["digest"], kind=hit.kind)
+        if not copies or copies[0].id == hit.id:
+            return hit
+        return replace(copies[0], score=hit.score, highlights=hit.highlights)
+
+    @_reads_index
+    def values(self, field: str) -> list[str]:
+        """Every value a keyword field holds in the index, from its lexicon."""
+        terms = self._searcher.lexicon(field)
+        return [t.decode("utf-8") if isinstance(t, bytes) else str(t) for t in terms]
+
+    @_reads_index
+    def frequency(self, field: str, term: str) -> int:
+        """How many documents hold `term` in `field` (deleted ones included until merged)."""
+        return int(self._searcher.doc_frequency(field, term))
+
+    @_reads_index
+    def document_count(self) -> int:
+        """How many documents the index holds."""
+        return int(self._searcher.doc_count())
+
+    def tokens(self, text: str, lang: str | None) -> list[Token]:
+        """Every word of `text` with its stems in `lang` (French and English when None)."""
+        stems: dict[int, set[str]] = {}
+        for field in (lang,) if lang else ("fr", "en"):
+            for token in self._analyzers[field](text, chars=True):
+                stems.setdefault(token.startchar, set()).add(token.text)
+        return [
+            Token(t.startchar, t.endchar, t.text, frozenset(stems.get(t.startchar, ())))
+            for t in self._analyzers["plain"](text, chars=True)
+        ]
+
+    def match(
+        self,
+        words: Sequence[Word],
+        *,
+        every: bool = True,
+        limit: int | None = 10,
+        kind: str | None = None,
+        snapshot: str | None = None,
+    ) -> tuple[int, tuple[Hit, ...]]:
+        """Documents holding every one (or, not `every`, any) of `words` in any form."""
+        query = build_query(words, prefix_last=False, conjunctive=every)
+        if query is None:
+            return 0, ()
+        return self.run(query, limit=limit, filter=self._filters(kind, snapshot))
+
+    @_reads_index
+    def count(
+        self, phrases: Sequence[Sequence[Word]], *, kind: str, since: str | None = None
+    ) -> int:
+        """How many documents of `kind` dated `since` or later hold every word of at least
+        one of `phrases`."""
+        queries = [q for phrase in phrases if (q := build_query(phrase, prefix_last=False))]
+        if not queries:
+            return 0
+        parts: list[Query] = [Or(queries), Term("kind", kind)]
+        if since is not None:
+            parts.append(NumericRange("day", _day_number(since), None))
+        return sum(1 for _ in self._searcher.docs_for_query(And(parts)))
+
+    @_reads_index
     def within_one_typo(self, word: str) -> list[str]:
         """Index words one typo from `word`: a letter added, dropped, changed or two swapped.
 
@@ -397,6 +413,12 @@ class Engine:
 def _iso(day: int) -> str:
     """YYYYMMDD as YYYY-MM-DD."""
     return f"{day // 10000:04d}-{day // 100 % 100:02d}-{day % 100:02d}"
+
+
+def _day_number(iso: str) -> int:
+    """YYYY-MM-DD as the YYYYMMDD number the `day` field holds."""
+    day = dt.date.fromisoformat(iso)
+    return day.year * 10000 + day.month * 100 + day.day
 
 
 def _first_words(text: str) -> str:

@@ -13,15 +13,15 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from .currencies import currency_name
-from .engine import Engine
-from .history import Point, Series, history
-from .numbers import format_number
-from .question import Question, fold
-from .quotes import describe_quote, quote_series
-from .reply import Answer
-from .tables import rate_series
-from .when import Period
+from ..engine import Backend
+from ..timeline import Point, Series, history
+from ._currencies import currency_name
+from ._numbers import format_number
+from ._question import Question, fold
+from ._quotes import describe_quote, quote_series
+from ._reply import Answer
+from ._tables import rate_series
+from ._when import Period
 
 __all__ = ["MAX_POINTS", "is_trend", "trend_answer"]
 
@@ -42,7 +42,7 @@ def is_trend(question: Question) -> bool:
     return bool(_CUES & {fold(w) for w in re.findall(r"[^\W\d_]+", question.text)})
 
 
-def trend_answer(engine: Engine, question: Question, period: Period | None) -> Answer | None:
+def trend_answer(engine: Backend, question: Question, period: Period | None) -> Answer | None:
     """The series of the rate or index the question names, over `period` if given.
 
     None when the question names no series, or asks no period and the series has a

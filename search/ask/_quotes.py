@@ -6,13 +6,10 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from whoosh.query import And, Query, Term
-
-from .engine import Engine, Hit
-from .numbers import format_number
-from .question import REASON, Question, fold
-from .recent import field_values, newest
-from .reply import Answer
+from ..engine import Backend, Hit
+from ._numbers import format_number
+from ._question import REASON, Question, fold
+from ._reply import Answer
 
 __all__ = ["describe_quote", "quote_answer", "quote_series"]
 
@@ -25,7 +22,7 @@ class _Quote:
     percent: Decimal | None
 
 
-def quote_answer(engine: Engine, question: Question, snapshot: str | None) -> Answer | None:
+def quote_answer(engine: Backend, question: Question, snapshot: str | None) -> Answer | None:
     """The level and move of the stock index the question names, or None if it names none.
 
     A `why` question is left to the article: the ticker has numbers, not reasons.
@@ -50,7 +47,7 @@ def quote_answer(engine: Engine, question: Question, snapshot: str | None) -> An
     )
 
 
-def quote_series(engine: Engine, text: str) -> str | None:
+def quote_series(engine: Backend, text: str) -> str | None:
     """The series key (`quote:BEL20`) of the first stock index named in `text`, if any.
 
     Names are matched as whole words, also split in two (`BEL 20`, `PSI 20`).
@@ -58,21 +55,19 @@ def quote_series(engine: Engine, text: str) -> str | None:
     words = [fold(w) for w in re.findall(r"[^\W_]+", text)]
     series = {
         fold(key.removeprefix("quote:")): key
-        for key in field_values(engine, "series")
+        for key in engine.values("series")
         if key.startswith("quote:")
     }
     return next((series[w] for w in _with_pairs(words) if w in series), None)
 
 
-def _named_quotes(engine: Engine, text: str, snapshot: str | None) -> list[_Quote]:
+def _named_quotes(engine: Backend, text: str, snapshot: str | None) -> list[_Quote]:
     """Quotes of the first index named in `text`, newest snapshot first."""
     key = quote_series(engine, text)
     if key is None:
         return []
-    query: Query = Term("series", key)
-    if snapshot:
-        query = And([query, Term("snapshot", snapshot)])
-    return [_parse(hit) for hit in newest(engine, query, 2)]  # all an answer shows
+    where = {"series": key, **({"snapshot": snapshot} if snapshot else {})}
+    return [_parse(hit) for hit in engine.newest(2, **where)]  # all an answer shows
 
 
 def _with_pairs(words: list[str]) -> list[str]:

@@ -189,7 +189,7 @@ def _plain_month(name: str) -> str:
 
 
 def _unaccented(name: str) -> str:
-    from .question import fold
+    from ._question import fold
 
     return fold(name)
 

@@ -9,16 +9,10 @@ closest paragraphs as leads.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from whoosh.query import And, Query, Term
-
-from .engine import Engine, Hit
-from .passages import Passage, rank
-from .query import Word, build_query
-from .question import NAME, OTHER, REASON, Question
-from .recent import newest
-from .reply import NOT_FOUND, Answer
+from ..engine import Backend, Hit, Word
+from ._passages import Passage, rank
+from ._question import NAME, OTHER, REASON, Question
+from ._reply import NOT_FOUND, Answer
 
 __all__ = ["CANDIDATES", "LEADS", "MIN_CONFIDENCE", "MIN_COVERAGE", "paragraph_answer"]
 
@@ -34,7 +28,7 @@ MIN_COVERAGE = 0.4
 MIN_CONFIDENCE = 0.3
 
 
-def paragraph_answer(engine: Engine, question: Question, snapshot: str | None) -> Answer:
+def paragraph_answer(engine: Backend, question: Question, snapshot: str | None) -> Answer:
     """The best passage of the paragraphs (of `snapshot`, if given), or an honest no."""
     if not question.words:
         return _abstain(question, ())
@@ -59,7 +53,7 @@ def paragraph_answer(engine: Engine, question: Question, snapshot: str | None) -
     )
 
 
-def _candidates(engine: Engine, question: Question, snapshot: str | None) -> tuple[Hit, ...]:
+def _candidates(engine: Backend, question: Question, snapshot: str | None) -> tuple[Hit, ...]:
     """Paragraphs that may hold the answer, each text once, those with every word first.
 
     Whoosh scores every paragraph an OR query matches, in Python: `Moscou` in a year of
@@ -68,45 +62,35 @@ def _candidates(engine: Engine, question: Question, snapshot: str | None) -> tup
     leaving out words most paragraphs hold: they barely rank anything anyway.
     """
     words = list(question.words)
-    within = _paragraphs(snapshot)
     # Daily pages repeat paragraphs: fetch more than needed, keep each text once.
     found: tuple[Hit, ...] = ()
     if len(words) > 1:
-        _, found = engine.run(
-            build_query(words, prefix_last=False), limit=2 * CANDIDATES, filter=within
-        )
+        _, found = engine.match(words, limit=2 * CANDIDATES, kind="paragraph", snapshot=snapshot)
     if len(_distinct(found)) < CANDIDATES:
-        query = build_query(_discriminating(engine, words), prefix_last=False, conjunctive=False)
-        _, more = engine.run(query, limit=2 * CANDIDATES, filter=within)
+        rare = _discriminating(engine, words)
+        _, more = engine.match(
+            rare, every=False, limit=2 * CANDIDATES, kind="paragraph", snapshot=snapshot
+        )
         found += more
     return _distinct(found)[:CANDIDATES]
 
 
-def _discriminating(engine: Engine, words: list[Word]) -> list[Word]:
+def _discriminating(engine: Backend, words: list[Word]) -> list[Word]:
     """The words fewer than a fifth of the paragraphs hold (always at least two)."""
-    searcher = engine.searcher
-    common = max(COMMON_MIN, COMMON_SHARE * searcher.doc_frequency("kind", "paragraph"))
+    common = max(COMMON_MIN, COMMON_SHARE * engine.frequency("kind", "paragraph"))
 
     def frequency(word: Word) -> int:
-        forms = [searcher.doc_frequency(field, stem) for field, stem in word.stems]
-        return int(max([searcher.doc_frequency("plain", word.plain), *forms]))
+        forms = [engine.frequency(field, stem) for field, stem in word.stems]
+        return max([engine.frequency("plain", word.plain), *forms])
 
     rare = [w for w in words if frequency(w) <= common]
     return rare if len(rare) >= 2 else sorted(words, key=frequency)[:2]
 
 
-def _newest_copy(engine: Engine, hit: Hit, snapshot: str | None) -> Hit:
+def _newest_copy(engine: Backend, hit: Hit, snapshot: str | None) -> Hit:
     """The same paragraph in the newest snapshot that has it: daily pages repeat text, and
     among equal scores the engine's top hits may be old copies."""
-    if snapshot:
-        return hit
-    fields = engine.searcher.document(id=hit.id) or {}
-    if not fields.get("digest"):
-        return hit
-    copies = newest(engine, And([Term("digest", fields["digest"]), Term("kind", hit.kind)]), 1)
-    if not copies or copies[0].id == hit.id:
-        return hit
-    return replace(copies[0], score=hit.score, highlights=hit.highlights)
+    return hit if snapshot else engine.newest_copy(hit)
 
 
 def _distinct(hits: tuple[Hit, ...]) -> tuple[Hit, ...]:
@@ -120,13 +104,7 @@ def _distinct(hits: tuple[Hit, ...]) -> tuple[Hit, ...]:
     return tuple(kept)
 
 
-def _paragraphs(snapshot: str | None) -> Query:
-    terms = [Term("kind", "paragraph")]
-    terms += [Term("snapshot", snapshot)] if snapshot else []
-    return And(terms) if len(terms) > 1 else terms[0]
-
-
-def _confidence(engine: Engine, question: Question, passage: Passage) -> float:
+def _confidence(engine: Backend, question: Question, passage: Passage) -> float:
     """Coverage of the question's words, discounted when the expected type is missing and
     halved when the question names something the snapshots never mention."""
     reliance = _TYPE_RELIANCE.get(question.kind, 0.7)
@@ -134,10 +112,9 @@ def _confidence(engine: Engine, question: Question, passage: Passage) -> float:
     return value / 2 if _unknown_name(engine, question) else value
 
 
-def _unknown_name(engine: Engine, question: Question) -> bool:
-    searcher = engine.searcher
+def _unknown_name(engine: Backend, question: Question) -> bool:
     return any(
-        word.plain in question.names and not searcher.doc_frequency("plain", word.plain)
+        word.plain in question.names and not engine.frequency("plain", word.plain)
         for word in question.words
     )
 

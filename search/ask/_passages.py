@@ -13,10 +13,10 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from .engine import Engine, Hit
-from .question import NAME, NUMBER, OTHER, PLACE, REASON, Question, fold, is_function_word
-from .sentences import split
-from .spans import Candidate, Span, find, names, quotes
+from ..engine import Backend, Hit, Token
+from ._question import NAME, NUMBER, OTHER, PLACE, REASON, Question, fold, is_function_word
+from ._sentences import split
+from ._spans import Candidate, Span, find, names, quotes
 
 __all__ = ["Passage", "rank"]
 
@@ -37,14 +37,6 @@ _DETERMINERS = frozenset("le la les l un une des the a an".split())
 
 
 @dataclass(frozen=True)
-class _Token:
-    start: int
-    end: int
-    plain: str
-    stems: frozenset[str]
-
-
-@dataclass(frozen=True)
 class Passage:
     """The best part of one paragraph: its sentences, answer span and scores."""
 
@@ -57,7 +49,7 @@ class Passage:
     typed: float  # how much the best span looks like the expected answer, 0-1
 
 
-def rank(engine: Engine, question: Question, hits: tuple[Hit, ...]) -> list[Passage]:
+def rank(engine: Backend, question: Question, hits: tuple[Hit, ...]) -> list[Passage]:
     """The best passage of each hit, best first."""
     weights = _weights(engine, question)
     top = max((h.score for h in hits), default=0.0) or 1.0
@@ -65,33 +57,20 @@ def rank(engine: Engine, question: Question, hits: tuple[Hit, ...]) -> list[Pass
     return sorted((p for p in passages if p), key=lambda p: -p.score)
 
 
-def _weights(engine: Engine, question: Question) -> list[float]:
+def _weights(engine: Backend, question: Question) -> list[float]:
     """IDF of each content word among paragraphs; unknown words count as the rarest."""
-    searcher = engine.searcher
-    n = max(1, searcher.doc_frequency("kind", "paragraph"))
+    n = max(1, engine.frequency("kind", "paragraph"))
     weights = []
     for word in question.words:
-        frequencies = [searcher.doc_frequency("plain", word.plain)]
-        frequencies += [searcher.doc_frequency(field, stem) for field, stem in word.stems]
+        frequencies = [engine.frequency("plain", word.plain)]
+        frequencies += [engine.frequency(field, stem) for field, stem in word.stems]
         df = min(n, max(1, max(frequencies)))
         weight = math.log((n + 1) / (df + 0.5))
         weights.append(weight * (_NAME_WEIGHT if word.plain in question.names else 1.0))
     return weights
 
 
-def _tokens(engine: Engine, text: str, lang: str | None) -> list[_Token]:
-    schema = engine.searcher.schema
-    stems: dict[int, set[str]] = {}
-    for field in (lang,) if lang else ("fr", "en"):
-        for token in schema[field].analyzer(text, chars=True):
-            stems.setdefault(token.startchar, set()).add(token.text)
-    return [
-        _Token(t.startchar, t.endchar, t.text, frozenset(stems.get(t.startchar, ())))
-        for t in schema["plain"].analyzer(text, chars=True)
-    ]
-
-
-def _strength(word_plain: str, word_stems: frozenset[str], token: _Token) -> float:
+def _strength(word_plain: str, word_stems: frozenset[str], token: Token) -> float:
     if token.plain == word_plain or word_stems & token.stems:
         return 1.0
     shorter = min(len(word_plain), len(token.plain))
@@ -107,9 +86,9 @@ def _common_prefix(a: str, b: str) -> str:
 
 
 def _best(
-    engine: Engine, question: Question, weights: list[float], hit: Hit, prior: float
+    engine: Backend, question: Question, weights: list[float], hit: Hit, prior: float
 ) -> Passage | None:
-    tokens = _tokens(engine, hit.text, hit.lang)
+    tokens = engine.tokens(hit.text, hit.lang)
     sentences = split(hit.text)
     if not sentences:
         return None
@@ -144,8 +123,8 @@ def _score(
     hit: Hit,
     prior: float,
     unit: list[Span],
-    tokens: list[_Token],
-    matched: list[_Token],
+    tokens: list[Token],
+    matched: list[Token],
     coverage: float,
     candidates: list[tuple[Candidate, Span]],
 ) -> Passage:
@@ -179,7 +158,7 @@ def _coverage(question: Question, weights: list[float], strengths: list[float]) 
     return found / total if total else 0.0
 
 
-def _mentions(tokens: list[_Token], focus: str) -> bool:
+def _mentions(tokens: list[Token], focus: str) -> bool:
     """Whether a token is the focus noun or its start (`longue` for `longueur`, `vite` for
     `vitesse`)."""
     stem = focus[: max(4, len(focus) - 2)]
@@ -188,7 +167,7 @@ def _mentions(tokens: list[_Token], focus: str) -> bool:
     )
 
 
-def _matches(question: Question, tokens: list[_Token]) -> tuple[list[float], list[_Token]]:
+def _matches(question: Question, tokens: list[Token]) -> tuple[list[float], list[Token]]:
     """The match strength of each question word, and the tokens that matched."""
     strengths, matched = [], []
     for word in question.words:
@@ -203,7 +182,7 @@ def _matches(question: Question, tokens: list[_Token]) -> tuple[list[float], lis
     return strengths, matched
 
 
-def _proximity(tokens: list[_Token], matched: list[_Token]) -> float:
+def _proximity(tokens: list[Token], matched: list[Token]) -> float:
     """1 when the matched words sit side by side, falling as they spread."""
     if len(matched) < 2:
         return 1.0 if matched else 0.0
@@ -213,7 +192,7 @@ def _proximity(tokens: list[_Token], matched: list[_Token]) -> float:
 
 
 def _candidates(
-    question: Question, text: str, sentence: Span, tokens: list[_Token]
+    question: Question, text: str, sentence: Span, tokens: list[Token]
 ) -> list[Candidate]:
     if question.kind == OTHER:
         return _by_focus(question, text, sentence)
@@ -229,7 +208,7 @@ def _pick(
     question: Question,
     text: str,
     candidates: list[tuple[Candidate, Span]],
-    matched: list[_Token],
+    matched: list[Token],
     unit: list[Span],
 ) -> tuple[Span | None, float, Span]:
     """The candidate span nearest the question's words that is not one of them."""
@@ -262,7 +241,7 @@ def _core(question: Question, text: str, start: int, end: int) -> int:
     return start + len(number.group().rstrip()) if number else end
 
 
-def _densest(unit: list[Span], matched: list[_Token]) -> Span:
+def _densest(unit: list[Span], matched: list[Token]) -> Span:
     return max(unit, key=lambda s: sum(s[0] <= t.start < s[1] for t in matched))
 
 
@@ -293,9 +272,7 @@ def _by_focus(question: Question, text: str, sentence: Span) -> list[Candidate]:
     return found
 
 
-def _subject(
-    question: Question, text: str, sentence: Span, tokens: list[_Token]
-) -> list[Candidate]:
+def _subject(question: Question, text: str, sentence: Span, tokens: list[Token]) -> list[Candidate]:
     """For `qui conteste …`: the words before the question's first verb, in its clause."""
     verb = question.words[0]
     stems = frozenset(stem for _, stem in verb.stems)

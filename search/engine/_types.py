@@ -1,0 +1,90 @@
+"""The values that cross the backend seam: hits, results, analysed words and tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from index.errors import SnapsearchError
+
+__all__ = ["KINDS", "Hit", "Results", "Span", "Token", "UnknownSnapshotError", "Word"]
+
+KINDS = ("paragraph", "rate", "quote", "title")
+Span = tuple[int, int]
+
+
+class UnknownSnapshotError(SnapsearchError):
+    """A snapshot id that the index does not hold."""
+
+
+@dataclass(frozen=True)
+class Word:
+    """One typed word as each field's analysis sees it ("" when a field drops it)."""
+
+    raw: str
+    plain: str
+    stems: tuple[tuple[str, str], ...]  # (field, stemmed form) for each language that keeps it
+
+
+@dataclass(frozen=True)
+class Token:
+    """One word of a document's text: where it is, its unstemmed form and its stems."""
+
+    start: int
+    end: int
+    plain: str
+    stems: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching document, with character spans of the matched words in `text`."""
+
+    id: str
+    kind: str
+    snapshot: str
+    date: str
+    paragraph: int | None
+    code: str | None
+    name: str | None
+    lang: str | None
+    score: float
+    text: str
+    highlights: tuple[Span, ...]
+    data: dict[str, Any] | None = None  # a rate's or quote's numbers
+    dates: tuple[str, ...] = ()  # when results are collapsed: every date this text is on
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "snapshot": self.snapshot,
+            "date": self.date,
+            "paragraph": self.paragraph,
+            "code": self.code,
+            "name": self.name,
+            "lang": self.lang,
+            "score": round(self.score, 6),
+            "text": self.text,
+            "highlights": [list(span) for span in self.highlights],
+            "data": self.data,
+            "dates": list(self.dates),
+        }
+
+
+@dataclass(frozen=True)
+class Results:
+    """The hits of one query; `fuzzy` says a typo was forgiven to find them."""
+
+    query: str
+    total: int
+    hits: tuple[Hit, ...]
+    fuzzy: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "fuzzy": self.fuzzy,
+            "hits": [hit.to_json() for hit in self.hits],
+        }
