@@ -6,7 +6,7 @@
 For each size N it generates N daily pages from the sample, then measures for snapsearch
 and for FTS5 on the same documents: the full build (in a process of its own, for its peak
 memory), the latency of a keystroke mix through one long-lived engine, `ask` on a
-question mix (when `search/answer.py` exists), the cold `search query` process, and
+question mix (when `search.ask` exists), the cold `search query` process, and
 adding one more snapshot. It prints a table, the issue's targets met or not, and writes
 everything as JSON (benchmarks/results/, or `--json PATH`).
 
