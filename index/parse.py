@@ -21,9 +21,23 @@ from pathlib import Path
 from .errors import SnapshotError
 from .model import Quote, Rate, Snapshot
 
-__all__ = ["DEFAULT_MAX_BYTES", "parse_snapshot", "read_file", "read_snapshot", "snapshot_date"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "MAX_DOCUMENTS",
+    "MAX_PARAGRAPH_CHARS",
+    "parse_snapshot",
+    "read_file",
+    "read_snapshot",
+    "snapshot_date",
+]
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+# A page's article has paragraphs of a few hundred characters, tens of them. Past these
+# limits a file is not a news page, and one such document would make every search that
+# touches it pay: highlighting and answering analyse a hit's whole text (a 9.9 MB
+# paragraph took 33 s a query).
+MAX_PARAGRAPH_CHARS = 20_000
+MAX_DOCUMENTS = 5_000
 
 # The lookbehind lets the separator start only where a run of spaces starts, and the
 # possessive `\s++` never gives spaces back: without both, a long run of spaces in a first
@@ -128,6 +142,7 @@ def parse_snapshot(data: bytes, *, path: str, mtime: float | None = None) -> Sna
     paragraphs = page.paragraphs
     if paragraphs and _same_text(paragraphs[0], headline):
         paragraphs = paragraphs[1:]  # the article repeats the headline above its text
+    _check_size(path, paragraphs, len(page.rates) + len(page.quotes))
     return Snapshot(
         id=Path(path).stem,
         date=snapshot_date(Path(path).name, mtime),
@@ -140,6 +155,25 @@ def parse_snapshot(data: bytes, *, path: str, mtime: float | None = None) -> Sna
         quotes=tuple(q.build() for q in page.quotes),
         paragraphs=tuple(paragraphs),
     )
+
+
+def _check_size(path: str, paragraphs: list[str], tables: int) -> None:
+    """Refuse a page whose paragraphs or documents are past what a news page holds."""
+    for number, paragraph in enumerate(paragraphs, 1):
+        if len(paragraph) > MAX_PARAGRAPH_CHARS:
+            raise SnapshotError(
+                path,
+                f"paragraph {number} has {len(paragraph):,} characters, over the "
+                f"{MAX_PARAGRAPH_CHARS:,} a paragraph may have; separate paragraphs "
+                "with blank lines",
+            )
+    count = len(paragraphs) + tables + 1
+    if count > MAX_DOCUMENTS:
+        raise SnapshotError(
+            path,
+            f"{count:,} documents (paragraphs, rates, quotes), over the {MAX_DOCUMENTS:,} "
+            "a snapshot may have; is this a news page?",
+        )
 
 
 def snapshot_date(filename: str, mtime: float | None) -> dt.date:

@@ -1,31 +1,198 @@
-"""Terminal output of histories and diffs with rich (imported only when printing)."""
+"""Everything `search` prints, in one place: results, answers, status, histories, diffs,
+notes and errors, with rich (imported only when printing).
+
+Outside text (file names, paths, snapshot ids, headlines, page text) reaches the terminal
+only through `visible`: every console made here carries a render hook that shows control
+characters as escapes, and plain lines are passed through `visible` themselves. Strings
+from outside become `Text`, never markup. JSON keeps the exact text, with the characters
+a terminal could act on written as `\\u` escapes.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import re
+import sys
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
-from .engine import label, snippet
-from .timeline import Diff, Series, sparkline
+import click
 
-__all__ = ["print_diff", "print_history"]
+from index import BuildReport, IndexDir, SnapshotInfo
+
+from .engine import Results, label, snippet, visible
+
+if TYPE_CHECKING:
+    from rich.console import Console, ConsoleOptions, RenderableType, RenderHook, RenderResult
+
+    from .ask import Answer
+    from .timeline import Diff, Series
+
+__all__ = [
+    "ProgressBar",
+    "emit",
+    "error",
+    "note",
+    "print_answer",
+    "print_diff",
+    "print_history",
+    "print_json",
+    "print_results",
+    "print_status",
+    "say",
+    "summary",
+]
+
+# In JSON, characters that are valid in a string but that a terminal may obey (C1 controls,
+# bidirectional overrides, line separators): json.dumps escapes only C0 by itself.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
-def _console() -> Any:
-    import sys
-
+def _console(stderr: bool = False) -> Console:
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=not sys.stdout.isatty())
+    if sys.stdout.isatty():
+        console = Console(stderr=stderr, highlight=False)
+    else:
+        # Piped: one record per line for grep and friends, however long (tables too).
+        console = Console(stderr=stderr, highlight=False, soft_wrap=True, width=10_000)
+    console.push_render_hook(_visible_hook())
+    return console
+
+
+def _visible_hook() -> RenderHook:
+    """A rich render hook: whatever is printed has its control characters made visible."""
+    from rich.console import RenderHook
+
+    class VisibleHook(RenderHook):
+        def process_renderables(self, renderables: list[Any]) -> list[Any]:
+            return [_Visible(renderable) for renderable in renderables]
+
+    return VisibleHook()
+
+
+class _Visible:
+    def __init__(self, inner: RenderableType) -> None:
+        self.inner = inner
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.segment import Segment
+
+        for segment in console.render(self.inner, options):
+            text, style, control = segment
+            if control or "\n" == text:  # rich's own cursor moves and line ends
+                yield segment
+            else:
+                yield Segment("\n".join(visible(part) for part in text.split("\n")), style)
+
+
+def _text(*parts: tuple[str, str]) -> Any:
+    """Rich text from (outside text, style) pairs, each made visible, never parsed as markup."""
+    from rich.text import Text
+
+    line = Text()
+    for part, style in parts:
+        line.append(visible(part), style=style)
+    return line
+
+
+def _marked(text: str, spans: Iterable[tuple[int, int]], indent: str = "") -> Any:
+    """`text` with `spans` in reverse video; spans stay on their characters once visible."""
+    from rich.text import Text
+
+    line, done = Text(indent), 0
+    for start, end in spans:
+        line.append(visible(text[done:start]))
+        line.append(visible(text[start:end]), style="bold reverse")
+        done = end
+    line.append(visible(text[done:]))
+    return line
+
+
+def print_results(results: Results) -> None:
+    """Each hit: where it is, then its text around the highlights."""
+    console = _console()
+    for hit in results.hits:
+        where = label(hit.kind, hit.paragraph, hit.code, hit.name)
+        head = _text((hit.snapshot, "bold"), (f"  {hit.date}  ", "dim"), (where, "bold cyan"))
+        if len(hit.dates) > 1:
+            others = [d for d in hit.dates if d != hit.date]
+            head.append(f"  also on {', '.join(others)}", style="dim")
+        console.print(head)
+        shown, spans = snippet(hit.text, hit.highlights)
+        console.print(_marked(shown, spans, "    "))
+    listed = len(results.hits)
+    count = f"{listed} hit{'s' * (listed != 1)}"
+    if results.total > listed:
+        count += f" of {results.total} matching documents"
+    typo = " (one typo forgiven)" if results.fuzzy else ""
+    note(f"{count} for {results.query!r}{typo}")
+
+
+def print_answer(reply: Answer) -> None:
+    """The answer with its span marked, then its numbered citations."""
+    console = _console()
+    console.print(_marked(reply.answer, reply.highlights))
+    if reply.citations:
+        console.print()
+    if reply.citations and not reply.answerable:
+        leads = "Paragraphes les plus proches :" if reply.lang == "fr" else "Closest paragraphs:"
+        console.print(_text((leads, "dim")))
+    for number, hit in enumerate(reply.citations, 1):
+        where = label(hit.kind, hit.paragraph, hit.code, hit.name)
+        console.print(
+            _text(
+                (f"[{number}] ", ""),
+                (hit.snapshot, "bold"),
+                (f" {hit.date} ", "dim"),
+                (where, "bold cyan"),
+            )
+        )
+        if not reply.answerable:
+            shown, _ = snippet(hit.text, hit.highlights, width=160)
+            console.print(_text(("    " + shown, "dim")))
+    note(f"confidence {reply.confidence:.2f}")
+
+
+def print_status(index_dir: IndexDir, snapshots: list[SnapshotInfo], documents: int) -> None:
+    """The snapshots of the index as a table, then the totals."""
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold")
+    for column in ("snapshot", "date", "documents", "sha256"):
+        table.add_column(column, justify="right" if column == "documents" else "left", no_wrap=True)
+    table.add_column("headline", overflow="fold")
+    for s in snapshots:
+        cells = (s.id, s.date, str(s.documents), s.sha256[:12], s.headline)
+        table.add_row(*(_text((cell, "")) for cell in cells))
+    console = _console()
+    console.print(table)
+    plural = "s" * (len(snapshots) != 1)
+    where = f"{len(snapshots)} snapshot{plural}, {documents} documents in {index_dir.root}"
+    console.print(_text((where, "")))
+
+
+def summary(report: BuildReport, index_dir: IndexDir) -> str:
+    """One line: what a build added, updated, left and failed, and the index's size."""
+    parts = [
+        f"{len(report.added)} added",
+        f"{len(report.updated)} updated",
+        f"{len(report.unchanged)} unchanged",
+        f"{len(report.failed)} failed",
+    ]
+    return f"{', '.join(parts)}; {report.documents} documents in {index_dir.root}"
 
 
 def print_history(series: Series) -> None:
     """A series as a table, oldest first, with a sparkline."""
     from rich.table import Table
-    from rich.text import Text
+
+    from .timeline import sparkline
 
     values = [p.value for p in series.points if p.value is not None]
     title = f"{series.name} per 1 {series.base}" if series.base else series.name
-    table = Table(title=Text(f"{title}  {sparkline(values)}"), box=None, header_style="bold")
+    table = Table(title=_text((f"{title}  {sparkline(values)}", "")), box=None)
+    table.header_style = "bold"
     for column in ("date", "snapshot", "value", "change", "%"):
         table.add_column(column, justify="left" if column in ("date", "snapshot") else "right")
     previous: float | None = None
@@ -37,8 +204,8 @@ def print_history(series: Series) -> None:
         if percent is None and change is not None and previous:
             percent = change / previous * 100
         table.add_row(
-            point.date,
-            point.snapshot,
+            _text((point.date, "")),
+            _text((point.snapshot, "")),
             _number(point.value),
             "" if change is None else f"{change:+.6g}",
             "" if percent is None else f"{percent:+.2f}%",
@@ -49,15 +216,9 @@ def print_history(series: Series) -> None:
 
 def print_diff(changes: Diff) -> None:
     """New, removed and changed paragraphs, then the largest moves."""
-    from rich.text import Text
-
     console = _console()
-    console.print(
-        Text(
-            f"{changes.old.id} ({changes.old.date}) → {changes.new.id} ({changes.new.date})",
-            style="bold",
-        )
-    )
+    old, new = changes.old, changes.new
+    console.print(_text((f"{old.id} ({old.date}) → {new.id} ({new.date})", "bold")))
     console.print(
         f"{len(changes.paragraphs)} paragraph change(s), {changes.unchanged} paragraph(s) unchanged"
     )
@@ -65,21 +226,78 @@ def print_diff(changes: Diff) -> None:
     for change in changes.paragraphs:
         hit = change.new or change.old
         assert hit is not None
-        head = Text(f"  {change.status:<8} ", style=styles[change.status])
-        head.append(label(hit.kind, hit.paragraph, hit.code, hit.name), style="bold")
+        where = label(hit.kind, hit.paragraph, hit.code, hit.name)
+        head = _text((f"  {change.status:<8} ", styles[change.status]), (where, "bold"))
         if change.status == "changed" and change.old is not None:
             head.append(
                 f" (was ¶{change.old.paragraph}, {change.similarity:.0%} alike)", style="dim"
             )
         console.print(head)
-        console.print(Text("      " + snippet(hit.text, (), width=160)[0]))
+        console.print(_text(("      " + snippet(hit.text, (), width=160)[0], "")))
     for title, moves in (("largest rate moves", changes.rates), ("stock indexes", changes.quotes)):
         if moves:
-            console.print(Text(title, style="bold"))
+            console.print(_text((title, "bold")))
         for move in moves:
             values = f"{_number(move.old)} → {_number(move.new)}"
-            console.print(Text(f"  {move.name:<8} {values}  {move.percent:+.2f}%"))
+            console.print(_text((f"  {move.name:<8} {values}  {move.percent:+.2f}%", "")))
 
 
 def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.10g}"
+
+
+class ProgressBar:
+    """A rich progress bar on a terminal once a build has many files; silent otherwise."""
+
+    MIN_FILES = 20
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        return self._advance if sys.stderr.isatty() else None
+
+    def _advance(self, done: int, total: int) -> None:
+        if total < self.MIN_FILES:
+            return
+        if self._bar is None:
+            from rich.progress import Progress
+
+            self._bar = Progress(console=_console(stderr=True), transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("indexing", total=total)
+        self._bar.update(self._task, completed=done)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def emit(result: Any, as_json: bool, show: Callable[[Any], None]) -> None:
+    """`result` as one JSON document on stdout, or shown for a person."""
+    if as_json:
+        print_json(result.to_json())
+    else:
+        show(result)
+
+
+def print_json(data: object) -> None:
+    """`data` as one JSON document on stdout: exact text, nothing a terminal obeys."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    click.echo(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+
+
+def say(message: str) -> None:
+    """One line on stdout, outside text in it made visible."""
+    click.echo(visible(message))
+
+
+def note(message: str) -> None:
+    """One line on stderr, outside text in it made visible."""
+    click.echo(visible(message), err=True)
+
+
+def error(message: str) -> None:
+    """The `error: …` line on stderr: always one line, whatever the message holds."""
+    click.echo(f"error: {visible(message)}", err=True)

@@ -5,17 +5,14 @@ Exit codes follow grep: 0 found, 1 nothing found, 2 error (one `error: …` line
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from index import (
-    BuildReport,
     IndexDir,
     SnapsearchError,
     build,
@@ -26,10 +23,24 @@ from index.build import DEFAULT_LOCK_WAIT
 from index.parse import DEFAULT_MAX_BYTES
 from index.watch import DEFAULT_SETTLE
 
-from .engine import KINDS, Backend, Results, WhooshEngine, label, snippet
+from ._render import (
+    ProgressBar,
+    emit,
+    error,
+    note,
+    print_answer,
+    print_diff,
+    print_history,
+    print_json,
+    print_results,
+    print_status,
+    say,
+    summary,
+)
+from .engine import KINDS, Backend, WhooshEngine
 
 if TYPE_CHECKING:
-    from .ask import Answer
+    pass
 
 __all__ = ["cli", "main"]
 
@@ -41,6 +52,10 @@ class _Group(click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> NoReturn:
         kwargs["standalone_mode"] = False
+        # With --json, stdout is one JSON document whatever happens, failures included.
+        given = kwargs.get("args", args[0] if args else None)
+        argv: list[str] = sys.argv[1:] if given is None else list(given)
+        _fail.as_json = "--json" in (argv[: argv.index("--")] if "--" in argv else argv)
         try:
             code = super().main(*args, **kwargs)
         except click.UsageError as exc:
@@ -63,9 +78,19 @@ class _Group(click.Group):
         sys.exit(code if isinstance(code, int) else FOUND)
 
 
-def _fail(message: str, code: int = 2) -> int:
-    _error(message)
-    return code
+class _Fail:
+    """Report a failure: the `error:` line, and `{"error": …}` on stdout under --json."""
+
+    as_json = False
+
+    def __call__(self, message: str, code: int = 2) -> int:
+        error(message)
+        if self.as_json:
+            print_json({"error": message})
+        return code
+
+
+_fail = _Fail()
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -117,7 +142,7 @@ def build_command(
     wait: float,
 ) -> int:
     """Index snapshot files, or folders of them (*.txt); only new and changed ones are read."""
-    with _progress_bar() as progress:
+    with ProgressBar() as progress:
         report = build(
             index_dir,
             list(paths),
@@ -127,11 +152,11 @@ def build_command(
             progress=progress,
         )
     for path, reason in report.failed:
-        _error(f"{path}: {reason}")
+        error(f"{path}: {reason}")
     if as_json:
-        _print_json(report.to_json())
+        print_json(report.to_json())
     else:
-        click.echo(_summary(report, index_dir))
+        say(summary(report, index_dir))
     return ERROR if report.failed else FOUND
 
 
@@ -149,7 +174,7 @@ def status_command(index_dir: IndexDir, as_json: bool) -> int:
     else:
         snapshots, documents = [], 0
     if as_json:
-        _print_json(
+        print_json(
             {
                 "index": str(index_dir.root),
                 "documents": documents,
@@ -157,9 +182,9 @@ def status_command(index_dir: IndexDir, as_json: bool) -> int:
             }
         )
     elif not snapshots:
-        click.echo(f"No index at {index_dir.root} yet; build one with `search index build PATH…`.")
+        say(f"No index at {index_dir.root} yet; build one with `search index build PATH…`.")
     else:
-        _print_status(index_dir, snapshots, documents)
+        print_status(index_dir, snapshots, documents)
     return FOUND if snapshots else NOT_FOUND
 
 
@@ -181,7 +206,7 @@ def query_command(
     """Find TEXT: every word must match; the last one may be the start of a word."""
     engine = open_engine(index_dir)
     results = engine.search(" ".join(text), limit=limit, kind=kind, snapshot=snapshot)
-    _emit(results, as_json, _print_results)
+    emit(results, as_json, print_results)
     return FOUND if results.hits else NOT_FOUND
 
 
@@ -197,7 +222,7 @@ def ask_command(
     from .ask import answer  # Babel's data loads only for questions
 
     reply = answer(open_engine(index_dir), " ".join(question), snapshot=snapshot)
-    _emit(reply, as_json, _print_answer)
+    emit(reply, as_json, print_answer)
     return FOUND if reply.answerable else NOT_FOUND
 
 
@@ -216,9 +241,9 @@ def watch_command(index_dir: IndexDir, folder: Path, settle: float) -> int:
     from index.watch import watch  # watchfiles is only needed here
 
     try:
-        watch(index_dir, folder, log=lambda line: click.echo(line), settle=settle)
+        watch(index_dir, folder, log=say, settle=settle)
     except KeyboardInterrupt:
-        _note("stopped")
+        note("stopped")
     return FOUND
 
 
@@ -228,11 +253,10 @@ def watch_command(index_dir: IndexDir, folder: Path, settle: float) -> int:
 @click.pass_obj
 def history_command(index_dir: IndexDir, code: str, as_json: bool) -> int:
     """A rate (GBP) or stock index (AEX) in every snapshot, oldest first."""
-    from ._render import print_history
     from .timeline import history
 
     series = history(open_engine(index_dir), code)
-    _emit(series, as_json, print_history)
+    emit(series, as_json, print_history)
     return FOUND
 
 
@@ -246,11 +270,10 @@ def diff_command(
     index_dir: IndexDir, old: str | None, new: str | None, top: int, as_json: bool
 ) -> int:
     """What changed from snapshot A to B (default: the two newest); `latest` works too."""
-    from ._render import print_diff
     from .timeline import diff
 
     changes = diff(open_engine(index_dir), old, new, top=top)
-    _emit(changes, as_json, print_diff)
+    emit(changes, as_json, print_diff)
     return FOUND if changes.paragraphs or changes.rates or changes.quotes else NOT_FOUND
 
 
@@ -271,7 +294,7 @@ def open_engine(index_dir: IndexDir) -> Backend:
     """An engine on the index, indexing the bundled sample first when there is none."""
     if not index_dir.exists():
         sample = sample_path()
-        _note(f"No index at {index_dir.root} yet: indexing the bundled sample {sample.name} first.")
+        note(f"No index at {index_dir.root} yet: indexing the bundled sample {sample.name} first.")
         report = build(index_dir, [sample])
         for path, reason in report.failed:
             raise SnapsearchError(f"{path}: {reason}")
@@ -283,141 +306,6 @@ def open_engine(index_dir: IndexDir) -> Backend:
 
 
 # ----------------------------------------------------------------------------- output
-
-
-def _console(stderr: bool = False) -> Any:
-    from rich.console import Console  # rich costs ~40 ms to import: only when printing
-
-    if sys.stdout.isatty():
-        return Console(stderr=stderr, highlight=False)
-    # Piped: one record per line for grep and friends, however long (tables too).
-    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=10_000)
-
-
-def _print_results(results: Results) -> None:
-    from rich.text import Text
-
-    console = _console()
-    for hit in results.hits:
-        head = Text()
-        head.append(hit.snapshot, style="bold")
-        head.append(f"  {hit.date}  ", style="dim")
-        head.append(label(hit.kind, hit.paragraph, hit.code, hit.name), style="bold cyan")
-        if len(hit.dates) > 1:
-            others = [d for d in hit.dates if d != hit.date]
-            head.append(f"  also on {', '.join(others)}", style="dim")
-        console.print(head)
-        shown, spans = snippet(hit.text, hit.highlights)
-        body = Text("    " + shown)  # Text() never parses markup: news text has `[`
-        for start, end in spans:
-            body.stylize("bold reverse", start + 4, end + 4)
-        console.print(body)
-    listed = len(results.hits)
-    count = f"{listed} hit{'s' * (listed != 1)}"
-    if results.total > listed:
-        count += f" of {results.total} matching documents"
-    typo = " (one typo forgiven)" if results.fuzzy else ""
-    _note(f"{count} for {results.query!r}{typo}")
-
-
-def _print_answer(reply: Answer) -> None:
-    from rich.text import Text
-
-    console = _console()
-    body = Text(reply.answer)  # Text() never parses markup: news text has `[`
-    for start, end in reply.highlights:
-        body.stylize("bold reverse", start, end)
-    console.print(body)
-    if reply.citations:
-        console.print()
-    if reply.citations and not reply.answerable:
-        leads = "Paragraphes les plus proches :" if reply.lang == "fr" else "Closest paragraphs:"
-        console.print(leads, style="dim")
-    for number, hit in enumerate(reply.citations, 1):
-        line = Text(f"[{number}] ")
-        line.append(hit.snapshot, style="bold")
-        line.append(f" {hit.date} ", style="dim")
-        line.append(label(hit.kind, hit.paragraph, hit.code, hit.name), style="bold cyan")
-        console.print(line)
-        if not reply.answerable:
-            shown, _ = snippet(hit.text, hit.highlights, width=160)
-            console.print(Text("    " + shown), style="dim")
-    _note(f"confidence {reply.confidence:.2f}")
-
-
-def _print_status(index_dir: IndexDir, snapshots: list[Any], documents: int) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(box=None, header_style="bold")
-    for column in ("snapshot", "date", "documents", "sha256"):
-        table.add_column(column, justify="right" if column == "documents" else "left", no_wrap=True)
-    table.add_column("headline", overflow="fold")
-    for s in snapshots:
-        # Text, not str: a plain string cell is parsed as rich markup, and headlines have `[`.
-        table.add_row(Text(s.id), s.date, str(s.documents), s.sha256[:12], Text(s.headline))
-    console = _console()
-    console.print(table)
-    plural = "s" * (len(snapshots) != 1)
-    console.print(f"{len(snapshots)} snapshot{plural}, {documents} documents in {index_dir.root}")
-
-
-def _summary(report: BuildReport, index_dir: IndexDir) -> str:
-    parts = [
-        f"{len(report.added)} added",
-        f"{len(report.updated)} updated",
-        f"{len(report.unchanged)} unchanged",
-        f"{len(report.failed)} failed",
-    ]
-    return f"{', '.join(parts)}; {report.documents} documents in {index_dir.root}"
-
-
-class _progress_bar:
-    """A rich progress bar on a terminal once a build has many files; silent otherwise."""
-
-    MIN_FILES = 20
-
-    def __init__(self) -> None:
-        self._bar: Any = None
-        self._task: Any = None
-
-    def __enter__(self) -> Callable[[int, int], None] | None:
-        return self._advance if sys.stderr.isatty() else None
-
-    def _advance(self, done: int, total: int) -> None:
-        if total < self.MIN_FILES:
-            return
-        if self._bar is None:
-            from rich.progress import Progress
-
-            self._bar = Progress(console=_console(stderr=True), transient=True)
-            self._bar.start()
-            self._task = self._bar.add_task("indexing", total=total)
-        self._bar.update(self._task, completed=done)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-
-
-def _emit(result: Any, as_json: bool, show: Callable[[Any], None]) -> None:
-    """`result` as one JSON document on stdout, or shown for a person."""
-    if as_json:
-        _print_json(result.to_json())
-    else:
-        show(result)
-
-
-def _print_json(data: object) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-
-
-def _note(message: str) -> None:
-    click.echo(message, err=True)
-
-
-def _error(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
 
 
 # ------------------------------------------------------------------------ entry point

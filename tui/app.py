@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -16,15 +16,16 @@ from textual.binding import Binding
 from textual.containers import Container, Horizontal, VerticalScroll
 from textual.content import Content
 from textual.events import Key, Resize
+from textual.notifications import SeverityLevel
 from textual.widgets import Footer, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from index import BuildReport, IndexDir, SnapsearchError, SnapshotInfo, build
-from search.engine import Backend, Hit, Results
+from search.engine import Backend, Hit, Results, visible
 
 from .chat import AnswerMessage, QuestionMessage
 from .commands import PaletteCommand, SnapsearchCommands
-from .render import hit_option
+from .render import hit_option, literal
 from .screens import DocumentScreen, HelpScreen
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ class SnapsearchApp(App[None]):
         self._text = ""
         self._engine_lock = threading.Lock()  # one Whoosh searcher, used from worker threads
         self._documents = 0
+        self.quitting = False  # set by exit(): nothing is mounted into a closing screen
 
     # ----------------------------------------------------------------------- layout
 
@@ -91,6 +93,11 @@ class SnapsearchApp(App[None]):
         self._load_snapshots()
         self.query_one("#query", Input).focus()
         self.set_interval(REFRESH_EVERY, self.check_index)
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        """Quit; answers still on their way are dropped, not mounted into a closing app."""
+        self.quitting = True
+        super().exit(*args, **kwargs)
 
     def on_resize(self, event: Resize) -> None:
         self.screen.set_class(event.size.width < NARROW, "narrow")
@@ -167,7 +174,7 @@ class SnapsearchApp(App[None]):
     @on(Input.Submitted, "#query")
     def _submitted(self, event: Input.Submitted) -> None:
         question = event.value.strip()
-        if not question:
+        if not question or self.quitting:
             return
         chat = self.query_one("#chat", VerticalScroll)
         chat.mount(QuestionMessage(question))
@@ -178,7 +185,7 @@ class SnapsearchApp(App[None]):
     @work(group="ask")
     async def _ask(self, question: str) -> None:
         reply = await self._in_thread(self._run_answer, question)
-        if reply is None:
+        if reply is None or self.quitting:  # the user quit while the answer was on its way
             return
         chat = self.query_one("#chat", VerticalScroll)
         await chat.mount(AnswerMessage(reply))
@@ -257,6 +264,12 @@ class SnapsearchApp(App[None]):
         """Switch theme: `ansi-dark` keeps the terminal's own colours."""
         self.theme = theme
 
+    def tell(
+        self, message: str, *, severity: SeverityLevel = "information", timeout: float | None = None
+    ) -> None:
+        """A notification holding outside text (paths, errors): literal, never markup."""
+        self.notify(visible(message), severity=severity, timeout=timeout, markup=False)
+
     def action_focus_query(self) -> None:
         self.query_one("#query", Input).focus()
 
@@ -281,7 +294,7 @@ class SnapsearchApp(App[None]):
         changed = len(report.added) + len(report.updated)
         message = f"{changed} snapshot(s) added or updated, {len(report.unchanged)} unchanged"
         for path, reason in report.failed:
-            self.notify(f"{path}: {reason}", severity="error")
+            self.tell(f"{path}: {reason}", severity="error")
         self.notify(message)
         self.check_index()
 
@@ -298,7 +311,7 @@ class SnapsearchApp(App[None]):
                 self.engine.refresh()
                 documents = self.engine.document_count()
         except SnapsearchError as exc:
-            self.notify(str(exc), severity="error")
+            self.tell(str(exc), severity="error")
             return
         if documents != self._documents:
             self._load_snapshots()
@@ -309,8 +322,9 @@ class SnapsearchApp(App[None]):
             self.snapshot_infos = self.engine.snapshots()
             self._documents = self.engine.document_count()
         select = self.query_one("#snapshot", Select)
-        options = [("All snapshots", ALL)] + [
-            (f"{info.date} {info.id}", info.id) for info in reversed(self.snapshot_infos)
+        options: list[tuple[Content, str]] = [(Content("All snapshots"), ALL)]
+        options += [
+            (literal(f"{info.date} {info.id}"), info.id) for info in reversed(self.snapshot_infos)
         ]
         select.set_options(options)
         known = {info.id for info in self.snapshot_infos}
@@ -324,7 +338,7 @@ class SnapsearchApp(App[None]):
             f"{count} snapshot{'s' * (count != 1)} · {self._documents} documents · "
             f"searching {scope} · {self.index_dir.root}"
         )
-        self.query_one("#status", Static).update(Content(text))
+        self.query_one("#status", Static).update(literal(text))
 
     async def _in_thread(self, function: Callable[..., T], *args: object) -> T | None:
         """Run index work off the event loop; report our errors as notifications."""
@@ -336,7 +350,7 @@ class SnapsearchApp(App[None]):
         try:
             return await asyncio.to_thread(locked)
         except SnapsearchError as exc:
-            self.notify(str(exc), severity="error", timeout=8)
+            self.tell(str(exc), severity="error", timeout=8)
         except Exception as exc:  # a bug must not tear down the user's session
-            self.notify(f"unexpected {type(exc).__name__}: {exc}", severity="error", timeout=8)
+            self.tell(f"unexpected {type(exc).__name__}: {exc}", severity="error", timeout=8)
         return None

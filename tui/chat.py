@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 
 from search.engine import Hit, label
 
-from .render import marked
+from .render import literal, marked
 
 if TYPE_CHECKING:
     from search.ask import Answer
@@ -24,7 +24,9 @@ class QuestionMessage(Static):
     """The question as the user typed it."""
 
     def __init__(self, question: str) -> None:
-        super().__init__(Content.assemble(("› ", "bold $accent"), question), classes="question")
+        super().__init__(
+            Content.assemble(("› ", "bold $accent"), literal(question)), classes="question"
+        )
 
 
 def citation_text(number: int, hit: Hit) -> str:
@@ -45,7 +47,7 @@ class AnswerMessage(Vertical):
         if self.answer.citations:
             title = "sources" if self.answer.answerable else "closest paragraphs"
             options = [
-                Option(Content(citation_text(n, hit)), id=str(n - 1))
+                Option(literal(citation_text(n, hit)), id=str(n - 1))
                 for n, hit in enumerate(self.answer.citations, 1)
             ]
             citations = OptionList(*options, classes="citations")

@@ -9,6 +9,8 @@ from typing import Protocol, cast
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
+from search.engine import visible
+
 __all__ = ["PaletteCommand", "PaletteSource", "SnapsearchCommands"]
 
 
@@ -34,7 +36,7 @@ def _literal(text: str) -> str:
     `Content` unchanged; Textual's annotations say `str`, hence the cast. `markup.escape`
     is no substitute: it keeps `$variables` and doubles backslashes.
     """
-    return cast(str, Content(text))
+    return cast(str, Content(visible(text)))
 
 
 class SnapsearchCommands(Provider):

@@ -1,4 +1,5 @@
-"""Snapshot text as Textual `Content`: always literal, never parsed as markup."""
+"""Outside text as Textual `Content`: always literal, never parsed as markup, its control
+characters shown as escapes (`search.engine.visible`) so they never reach the terminal."""
 
 from __future__ import annotations
 
@@ -6,26 +7,32 @@ from collections.abc import Iterable
 
 from textual.content import Content
 
-from search.engine import Hit, label, snippet
+from search.engine import Hit, label, snippet, visible
 from search.timeline import Series, sparkline
 
-__all__ = ["hit_heading", "hit_option", "history_line", "marked"]
+__all__ = ["hit_heading", "hit_option", "history_line", "literal", "marked"]
 
 HIGHLIGHT = "bold reverse"
 
 
+def literal(text: str, style: str = "") -> Content:
+    """Outside `text` (a name, a path, a headline) as content: literal and visible."""
+    return Content.styled(visible(text), style) if style else Content(visible(text))
+
+
 def marked(text: str, spans: Iterable[tuple[int, int]]) -> Content:
     """`text` as literal content with `spans` highlighted (news text contains `[`)."""
-    content = Content(text)
+    parts, done = [], 0
     for start, end in spans:
-        content = content.stylize(HIGHLIGHT, start, end)
-    return content
+        parts += [literal(text[done:start]), literal(text[start:end], HIGHLIGHT)]
+        done = end
+    return Content.assemble(*parts, literal(text[done:]))
 
 
 def hit_heading(hit: Hit) -> Content:
     """`snapshot  date  ¶N` for a hit, and the other dates its text appears on."""
     heading = Content.assemble(
-        (hit.snapshot, "bold"),
+        literal(hit.snapshot, "bold"),
         (f"  {hit.date}  ", "dim"),
         (label(hit.kind, hit.paragraph, hit.code, hit.name), "bold $accent"),
     )

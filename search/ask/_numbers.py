@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from contextlib import AbstractContextManager
+from decimal import Context, Decimal, InvalidOperation, getcontext, localcontext
 
 from babel.numbers import format_decimal
 
@@ -47,7 +48,9 @@ def round_significant(value: Decimal, digits: int = SIGNIFICANT) -> Decimal:
     if value == 0:
         return Decimal("0.00")
     decimals = max(2, digits - value.adjusted() - 1)
-    whole, _, fraction = f"{value.quantize(Decimal(1).scaleb(-decimals)):f}".partition(".")
+    with _precise(value, decimals):
+        rounded = value.quantize(Decimal(1).scaleb(-decimals))
+    whole, _, fraction = f"{rounded:f}".partition(".")
     return Decimal(f"{whole}.{fraction.rstrip('0').ljust(2, '0')}")
 
 
@@ -56,5 +59,14 @@ def format_number(value: Decimal, lang: str, *, sign: bool = False) -> str:
     exponent = value.as_tuple().exponent
     decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    text: str = format_decimal(value, format=pattern, locale=lang)
+    with _precise(value, decimals):  # Babel quantizes in the current context too
+        text: str = format_decimal(value, format=pattern, locale=lang)
     return f"+{text}" if sign and value > 0 else text
+
+
+def _precise(value: Decimal, decimals: int) -> AbstractContextManager[Context]:
+    """A decimal context that keeps every digit of `value` to `decimals` places: the default
+    28 digits make `quantize` fail on a large amount (`99999…9 euros en yens`)."""
+    context = getcontext().copy()
+    context.prec = max(context.prec, value.adjusted() + decimals + 2)
+    return localcontext(context)

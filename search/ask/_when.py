@@ -97,7 +97,9 @@ def _resolve(found: _Found, dates: Sequence[dt.date]) -> When | None:
     """A found date made real against the snapshot dates; None if no such day exists."""
     newest = max(dates)
     if found.month is None:
-        since = newest - dt.timedelta(days=found.days - 1)
+        # "over the last 999999999 days" reaches past year 1: it means every snapshot.
+        back = min(found.days - 1, (newest - dt.date.min).days)
+        since = newest - dt.timedelta(days=back)
         return When(found.start, found.end, None, Period(since, newest))
     day = _day(found, set(dates), newest)
     if day is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from ._protocol import Backend
 from ._snippet import label, snippet
 from ._types import KINDS, Hit, Results, Span, Token, UnknownSnapshotError, Word
+from ._visible import visible
 from ._whoosh import WhooshEngine
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "Word",
     "label",
     "snippet",
+    "visible",
 ]
