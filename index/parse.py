@@ -32,10 +32,10 @@ __all__ = [
 ]
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-# A page's article has paragraphs of a few hundred characters, tens of them. Past these
-# limits a file is not a news page, and one such document would make every search that
-# touches it pay: highlighting and answering analyse a hit's whole text (a 9.9 MB
-# paragraph took 33 s a query).
+# A page's article has paragraphs of a few hundred characters, tens of them. Highlighting
+# and answering analyse a hit's whole text, so one huge document made every search that
+# touched it pay (a 9.9 MB paragraph took 33 s a query): a longer paragraph is indexed as
+# pieces, and a page of more documents than this is refused.
 MAX_PARAGRAPH_CHARS = 20_000
 MAX_DOCUMENTS = 5_000
 
@@ -142,7 +142,8 @@ def parse_snapshot(data: bytes, *, path: str, mtime: float | None = None) -> Sna
     paragraphs = page.paragraphs
     if paragraphs and _same_text(paragraphs[0], headline):
         paragraphs = paragraphs[1:]  # the article repeats the headline above its text
-    _check_size(path, paragraphs, len(page.rates) + len(page.quotes))
+    paragraphs = _pieces(paragraphs)
+    _check_size(path, len(paragraphs) + len(page.rates) + len(page.quotes) + 1)
     return Snapshot(
         id=Path(path).stem,
         date=snapshot_date(Path(path).name, mtime),
@@ -157,21 +158,25 @@ def parse_snapshot(data: bytes, *, path: str, mtime: float | None = None) -> Sna
     )
 
 
-def _check_size(path: str, paragraphs: list[str], tables: int) -> None:
-    """Refuse a page whose paragraphs or documents are past what a news page holds."""
-    for number, paragraph in enumerate(paragraphs, 1):
-        if len(paragraph) > MAX_PARAGRAPH_CHARS:
-            raise SnapshotError(
-                path,
-                f"paragraph {number} has {len(paragraph):,} characters, over the "
-                f"{MAX_PARAGRAPH_CHARS:,} a paragraph may have; separate paragraphs "
-                "with blank lines",
-            )
-    count = len(paragraphs) + tables + 1
-    if count > MAX_DOCUMENTS:
+def _pieces(paragraphs: list[str]) -> list[str]:
+    """Paragraphs longer than `MAX_PARAGRAPH_CHARS` cut at spaces into pieces that are not."""
+    pieces = []
+    for paragraph in paragraphs:
+        while len(paragraph) > MAX_PARAGRAPH_CHARS:
+            cut = paragraph.rfind(" ", 0, MAX_PARAGRAPH_CHARS + 1)
+            cut = cut if cut > 0 else MAX_PARAGRAPH_CHARS
+            pieces.append(paragraph[:cut])
+            paragraph = paragraph[cut:].lstrip()
+        pieces.append(paragraph)
+    return pieces
+
+
+def _check_size(path: str, documents: int) -> None:
+    """Refuse a page with more documents than a news page holds."""
+    if documents > MAX_DOCUMENTS:
         raise SnapshotError(
             path,
-            f"{count:,} documents (paragraphs, rates, quotes), over the {MAX_DOCUMENTS:,} "
+            f"{documents:,} documents (paragraphs, rates, quotes), over the {MAX_DOCUMENTS:,} "
             "a snapshot may have; is this a news page?",
         )
 
