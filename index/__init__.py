@@ -8,12 +8,13 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-from .build import BuildReport, build, find_snapshot_files
+from .build import BuildReport, build, build_sample_if_absent, find_snapshot_files
 from .errors import (
     IndexBusyError,
     IndexDamagedError,
     IndexMissingError,
     IndexStateError,
+    IndexUnsafeError,
     IndexWriteError,
     SnapsearchError,
     SnapshotError,
@@ -29,6 +30,7 @@ __all__ = [
     "IndexDir",
     "IndexMissingError",
     "IndexStateError",
+    "IndexUnsafeError",
     "IndexWriteError",
     "Quote",
     "Rate",
@@ -37,6 +39,7 @@ __all__ = [
     "SnapshotError",
     "SnapshotInfo",
     "build",
+    "build_sample_if_absent",
     "default_root",
     "find_snapshot_files",
     "list_snapshots",

@@ -10,13 +10,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from whoosh.index import Index
+
 from . import lang
 from .documents import documents
 from .errors import SnapshotError
 from .parse import DEFAULT_MAX_BYTES, parse_snapshot, read_file
 from .store import IndexDir, list_snapshots
 
-__all__ = ["BuildReport", "build", "find_snapshot_files"]
+__all__ = ["BuildReport", "build", "build_sample_if_absent", "find_snapshot_files"]
 
 SNAPSHOT_SUFFIX = ".txt"
 DEFAULT_LOCK_WAIT = 10.0
@@ -118,17 +120,42 @@ def build(
     report.failed += [(p.path, p.reason) for p in problems]
     lang.init()  # before any thread: langdetect's own lazy loading is not thread-safe
     job = _Job(files, report, max_bytes, progress)
+    with index_dir.write_lock(lock_wait):
+        _build_locked(index_dir, job, rebuild)
+    return report
+
+
+def build_sample_if_absent(index_dir: IndexDir, paths: Sequence[Path]) -> BuildReport | None:
+    """Index `paths` (the bundled sample) into a folder with no index and no build running.
+
+    For readers (`query`, `ask`, `tui`) on a new folder: they never wait for a build nor
+    write into an index another process is building. None when there is an index
+    (nothing written); IndexBusyError ("being built … try again") when a build runs.
+    """
+    if index_dir.exists():
+        return None
+    report = BuildReport()
+    lang.init()
+    job = _Job(paths, report, DEFAULT_MAX_BYTES, None)
+    with index_dir.write_lock(0, busy=index_dir.being_built):
+        if index_dir.exists():  # built between the look and the lock
+            return None
+        _build_locked(index_dir, job, rebuild=False)
+    return report
+
+
+def _build_locked(index_dir: IndexDir, job: _Job, rebuild: bool) -> None:
+    """The build proper, under the write lock: sweep, then write, then count."""
     try:
-        with index_dir.write_lock(lock_wait):
-            if rebuild or not index_dir.exists():
-                _build_fresh(index_dir, job)
-            else:
-                _build_into_live(index_dir, job)
-            report.documents = index_dir.open().doc_count() if index_dir.exists() else 0
+        live = index_dir.tidy(rebuild=rebuild)
+        if rebuild or live is None:
+            _build_fresh(index_dir, job)
+        else:
+            _build_into_live(index_dir, live, job)
+        job.report.documents = index_dir.open().doc_count() if index_dir.exists() else 0
     except OSError as exc:
         # Disk full, a read-only or unwritable folder: one clear error, the old index kept.
         raise index_dir.write_failed(exc) from None
-    return report
 
 
 @dataclass
@@ -156,11 +183,8 @@ def _build_fresh(index_dir: IndexDir, job: _Job) -> None:
         raise
 
 
-def _build_into_live(index_dir: IndexDir, job: _Job) -> None:
-    """Commit new and changed snapshots into the live generation."""
-    index_dir.remove_stale(keep=index_dir.generation())
-    ix = index_dir.open()
-    index_dir.sweep(ix)
+def _build_into_live(index_dir: IndexDir, ix: Index, job: _Job) -> None:
+    """Commit new and changed snapshots into the live generation (opened and swept)."""
     with ix.searcher() as searcher:
         known = {s.id: s.sha256 for s in list_snapshots(searcher)}
     writer = _LazyWriter(ix)

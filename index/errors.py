@@ -6,6 +6,8 @@ SnapsearchError            base of every error the command line reports as `erro
     ├── IndexMissingError  no index at that place yet
     ├── IndexDamagedError  files missing or unreadable, or a format this version cannot read
     ├── IndexBusyError     another process holds the write lock
+    ├── IndexUnsafeError   the folder or a file in it could have been written by another
+    │                      user (the index holds pickles: opening it runs code from it)
     └── IndexWriteError    a build could not write (disk full, unwritable folder); the index
                            is left as it was before the build
 """
@@ -17,6 +19,7 @@ __all__ = [
     "IndexDamagedError",
     "IndexMissingError",
     "IndexStateError",
+    "IndexUnsafeError",
     "IndexWriteError",
     "SnapsearchError",
     "SnapshotError",
@@ -50,6 +53,10 @@ class IndexDamagedError(IndexStateError):
 
 class IndexBusyError(IndexStateError):
     """Another process is writing the index."""
+
+
+class IndexUnsafeError(IndexStateError):
+    """The index folder or a file in it is not private to this user: refused unread."""
 
 
 class IndexWriteError(IndexStateError):

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_SETTLE", "watch"]
 
 DEFAULT_SETTLE = 0.5
+_BUSY_WAIT = 0.5  # seconds per try while another process builds
 
 Log = Callable[[str], None]
 
@@ -59,7 +60,8 @@ def watch(
         if not started:
             # Only now is the watcher running: what is written from here on is seen, so
             # the folder is read now and no file can fall between the two.
-            _index_existing(index_dir, folder, log, max_bytes)
+            if not _index_existing(index_dir, folder, log, max_bytes, stop):
+                return  # stopped while another process was building
             log(f"watching {folder} (Ctrl+C to stop)")
             started = True
         pending |= {Path(path) for _, path in changes}
@@ -67,7 +69,7 @@ def watch(
             continue
         paths = _settled(sorted(pending), settle, stop)
         try:
-            report = build(index_dir, paths, max_bytes=max_bytes, lock_wait=0.5)
+            report = build(index_dir, paths, max_bytes=max_bytes, lock_wait=_BUSY_WAIT)
         except IndexBusyError as exc:
             log(f"waiting: {exc}")
             continue
@@ -81,12 +83,41 @@ def watch(
         _log_report(log, report)
 
 
-def _index_existing(index_dir: IndexDir, folder: Path, log: Log, max_bytes: int) -> None:
+def _index_existing(
+    index_dir: IndexDir, folder: Path, log: Log, max_bytes: int, stop: threading.Event | None
+) -> bool:
+    """Index what `folder` holds, waiting for a build another process runs; False when
+    stopped before that."""
     # An empty folder is where a daily workflow starts: not an error here.
     files, problems = find_snapshot_files([folder])
-    report = build(index_dir, files, max_bytes=max_bytes) if files else BuildReport()
+    report = BuildReport()
+    if files:
+        built = _build_when_free(index_dir, files, log, max_bytes, stop)
+        if built is None:
+            return False
+        report = built
     report.failed[:0] = [(p.path, p.reason) for p in problems if Path(p.path) != folder]
     _log_report(log, report)
+    return True
+
+
+def _build_when_free(
+    index_dir: IndexDir,
+    files: list[Path],
+    log: Log,
+    max_bytes: int,
+    stop: threading.Event | None,
+) -> BuildReport | None:
+    """Build `files`, waiting as long as another process writes; None if stopped first."""
+    waiting = False
+    while stop is None or not stop.is_set():
+        try:
+            return build(index_dir, files, max_bytes=max_bytes, lock_wait=_BUSY_WAIT)
+        except IndexBusyError as exc:
+            if not waiting:
+                log(f"waiting: {exc}")
+                waiting = True
+    return None
 
 
 def _is_snapshot_change(change: Change, path: str) -> bool:

@@ -16,6 +16,7 @@ from index import (
     IndexDir,
     SnapsearchError,
     build,
+    build_sample_if_absent,
     default_root,
     sample_path,
 )
@@ -173,11 +174,13 @@ def status_command(index_dir: IndexDir, as_json: bool) -> int:
             engine.close()
     else:
         snapshots, documents = [], 0
+    reclaimable = index_dir.reclaimable_bytes() if index_dir.root.is_dir() else 0
     if as_json:
         print_json(
             {
                 "index": str(index_dir.root),
                 "documents": documents,
+                "reclaimable_bytes": reclaimable,
                 "snapshots": [vars(s) for s in snapshots],
             }
         )
@@ -185,6 +188,11 @@ def status_command(index_dir: IndexDir, as_json: bool) -> int:
         say(f"No index at {index_dir.root} yet; build one with `search index build PATH…`.")
     else:
         print_status(index_dir, snapshots, documents)
+    if reclaimable and not as_json:
+        note(
+            f"{reclaimable / 1e6:.1f} MB left by interrupted builds is reclaimable: "
+            "the next `search index build` removes it"
+        )
     return FOUND if snapshots else NOT_FOUND
 
 
@@ -295,8 +303,10 @@ def open_engine(index_dir: IndexDir) -> Backend:
     if not index_dir.exists():
         sample = sample_path()
         note(f"No index at {index_dir.root} yet: indexing the bundled sample {sample.name} first.")
-        report = build(index_dir, [sample])
-        for path, reason in report.failed:
+        # Under the writer lock, and only where no index and no build exist: a reader
+        # that finds a first build running says so instead of writing the sample into it.
+        report = build_sample_if_absent(index_dir, [sample])
+        for path, reason in report.failed if report else ():
             raise SnapsearchError(f"{path}: {reason}")
     engine = WhooshEngine(index_dir)
     context = click.get_current_context(silent=True)
