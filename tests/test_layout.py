@@ -124,3 +124,13 @@ def test_cli_import_loads_neither_textual_nor_answering() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[] []"
+
+
+def test_every_package_is_installed() -> None:
+    """A sub-package missing from pyproject.toml works from the checkout and not installed."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    listed = set(config["tool"]["setuptools"]["packages"])
+    found = {_module_name(p) for package in PACKAGES for p in (ROOT / package).rglob("__init__.py")}
+    assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
