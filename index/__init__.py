@@ -8,6 +8,7 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
+from . import _imports  # noqa: F401  (first: Whoosh without the imports it never uses)
 from .build import BuildReport, build, build_sample_if_absent, find_snapshot_files
 from .errors import (
     IndexBusyError,

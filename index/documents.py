@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 from typing import Any
 
 from . import lang
@@ -63,7 +64,7 @@ def _title(snapshot: Snapshot, language: str | None) -> Document:
     doc["info"] = {
         "date": snapshot.date.isoformat(),
         "sha256": snapshot.sha256,
-        "path": snapshot.path,
+        "path": os.path.abspath(snapshot.path),  # re-indexing works from any folder
         "site": snapshot.site,
         "headline": snapshot.headline,
         "base": snapshot.base,

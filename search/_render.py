@@ -11,6 +11,7 @@ a terminal could act on written as `\\u` escapes.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable
@@ -48,16 +49,31 @@ __all__ = [
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
+# `--color`: auto (styles on a terminal, none with NO_COLOR), always, or never.
+color = "auto"
+
+
 def _console(stderr: bool = False) -> Console:
     from rich.console import Console
 
-    if sys.stdout.isatty():
-        console = Console(stderr=stderr, highlight=False)
-    else:
+    plain = color == "never" or (color == "auto" and bool(os.environ.get("NO_COLOR")))
+    options: dict[str, Any] = {"stderr": stderr, "highlight": False}
+    options["color_system"] = None if plain else "auto"  # None: no bold or reverse either
+    if color == "always":
+        options["force_terminal"] = True
+    if not sys.stdout.isatty():
         # Piped: one record per line for grep and friends, however long (tables too).
-        console = Console(stderr=stderr, highlight=False, soft_wrap=True, width=10_000)
+        options |= {"soft_wrap": True, "width": 10_000}
+    console = Console(**options)
     console.push_render_hook(_visible_hook())
+    # rich exits 1 when the reader closes the pipe (`search query … | head -1`), which
+    # would read as "nothing found": let the CLI end quietly instead.
+    console.on_broken_pipe = _closed_pipe  # type: ignore[method-assign]
     return console
+
+
+def _closed_pipe() -> None:
+    raise BrokenPipeError
 
 
 def _visible_hook() -> RenderHook:
@@ -111,6 +127,8 @@ def _marked(text: str, spans: Iterable[tuple[int, int]], indent: str = "") -> An
 
 def print_results(results: Results) -> None:
     """Each hit: where it is, then its text around the highlights."""
+    from rich.padding import Padding
+
     console = _console()
     for hit in results.hits:
         where = label(hit.kind, hit.paragraph, hit.code, hit.name)
@@ -120,7 +138,8 @@ def print_results(results: Results) -> None:
             head.append(f"  also on {', '.join(others)}", style="dim")
         console.print(head)
         shown, spans = snippet(hit.text, hit.highlights)
-        console.print(_marked(shown, spans, "    "))
+        # Padding, not leading spaces: wrapped lines keep the indent (a hanging indent).
+        console.print(Padding(_marked(shown, spans), (0, 0, 0, 4)))
     listed = len(results.hits)
     count = f"{listed} hit{'s' * (listed != 1)}"
     if results.total > listed:
@@ -195,22 +214,14 @@ def print_history(series: Series) -> None:
     table.header_style = "bold"
     for column in ("date", "snapshot", "value", "change", "%"):
         table.add_column(column, justify="left" if column in ("date", "snapshot") else "right")
-    previous: float | None = None
     for point in series.points:
-        change = point.change
-        if change is None and previous is not None and point.value is not None:
-            change = point.value - previous
-        percent = point.percent
-        if percent is None and change is not None and previous:
-            percent = change / previous * 100
         table.add_row(
             _text((point.date, "")),
             _text((point.snapshot, "")),
             _number(point.value),
-            "" if change is None else f"{change:+.6g}",
-            "" if percent is None else f"{percent:+.2f}%",
+            "" if point.change is None else f"{point.change:+.6g}",
+            "" if point.percent is None else f"{point.percent:+.2f}%",
         )
-        previous = point.value
     _console().print(table)
 
 
@@ -282,9 +293,9 @@ def emit(result: Any, as_json: bool, show: Callable[[Any], None]) -> None:
         show(result)
 
 
-def print_json(data: object) -> None:
+def print_json(data: object, indent: int | None = 2) -> None:
     """`data` as one JSON document on stdout: exact text, nothing a terminal obeys."""
-    text = json.dumps(data, ensure_ascii=False, indent=2)
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
     click.echo(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 

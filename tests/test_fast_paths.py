@@ -102,3 +102,24 @@ def test_remembered_searches_are_forgotten_after_a_commit(tmp_path: Path) -> Non
     assert after.total == before.total + 1
     assert page.stem in {hit.snapshot for hit in after.hits}
     engine.close()
+
+
+def test_a_search_counts_its_matches_at_most_once(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whoosh's `Results.__len__` runs the whole query again; a one-word search never needs
+    it (posting lengths), a longer one once, for its total."""
+    import whoosh.searching
+
+    counts: list[int] = []
+    length = whoosh.searching.Results.__len__
+
+    def counted(results: whoosh.searching.Results) -> int:
+        counts.append(1)
+        return int(length(results))
+
+    monkeypatch.setattr(whoosh.searching.Results, "__len__", counted)
+    engine.search("Koursk", limit=5)
+    assert counts == []
+    engine.search("Moscou Pyongyang", limit=5)
+    assert counts == [1]

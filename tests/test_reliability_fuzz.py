@@ -185,5 +185,7 @@ def _assert_paragraphs_found(engine: Engine, sid: str, paragraphs: tuple[str, ..
     for number, text in enumerate(paragraphs, 1):
         if not engine.words(text):
             continue  # no word in it (punctuation, symbols): nothing to search for
-        hits = engine.search(text, kind="paragraph", snapshot=sid, limit=None).hits
+        # Its words, not its text: the text may hold query syntax (`-word`, quotes, OR).
+        query = " ".join(word.raw for word in engine.words(text))
+        hits = engine.search(query, kind="paragraph", snapshot=sid, limit=None).hits
         assert any(hit.paragraph == number and hit.text == text for hit in hits), (number, text)

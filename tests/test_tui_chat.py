@@ -105,3 +105,18 @@ def test_answer_text_with_markup_is_literal(index_dir: IndexDir, tmp_path: Path)
         assert "[b]Vít Kalina[/b]" in shown and "[/link]" in shown
 
     drive(index_dir, scenario, size=(120, 40))
+
+
+def test_ctrl_o_opens_the_main_source_and_a_the_whole_article(sample_index: IndexDir) -> None:
+    async def scenario(app: SnapsearchApp, pilot: Pilot[None]) -> None:
+        await ask(app, pilot, TREATY)
+        await pilot.press("ctrl+o")
+        await pilot.pause(0.1)
+        screen = app.screen
+        assert isinstance(screen, DocumentScreen) and screen.hit.paragraph == 1
+        await pilot.press("a")
+        await pilot.pause(0.1)
+        shown = str(screen.query_one("#doc-text", Static).render())
+        assert "¶1" in shown and "¶9" in shown and "Koursk" in shown  # ¶3 is there too
+
+    drive(sample_index, scenario, size=(120, 40))

@@ -71,3 +71,14 @@ def test_type_read_and_quit_in_a_real_terminal(terminal: Terminal) -> None:
     while terminal.alive() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not terminal.alive()
+
+
+def test_80_by_24_shows_the_whole_prompt_and_offers_to_ask(terminal: Terminal) -> None:
+    screen = terminal.wait_for("190 documents")
+    assert "Type to search · Enter asks" in screen  # not cut at 80 columns
+    terminal.type("Quel traité Moscou et Pyongyang ont-ils signé ?")
+    screen = terminal.wait_for("Enter asks it")
+    assert "0 hits" not in screen
+    terminal.type("Enter")
+    screen = terminal.wait_for("─ sources ─")  # the answer, scrolled into view
+    assert "[1] prague-post-2026-11-24 2026-11-24 ¶1" in screen

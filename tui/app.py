@@ -39,6 +39,7 @@ RESULT_LIMIT = 100  # rows in the results list; each costs a fetch and a highlig
 REFRESH_EVERY = 2.0  # seconds between checks for a new index commit
 NARROW = 110  # below this many columns the panes are stacked
 ALL = "all"
+SELECT_WIDTH = 26  # characters of an option that fit the snapshot selector (app.tcss)
 
 T = TypeVar("T")
 
@@ -51,6 +52,7 @@ class SnapsearchApp(App[None]):
     COMMANDS = App.COMMANDS | {SnapsearchCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+o", "open_source", "Open source"),
         Binding("ctrl+y", "copy_answer", "Copy answer"),
         Binding("ctrl+r", "reindex", "Re-index"),
         Binding("ctrl+g", "help", "Help"),
@@ -76,7 +78,7 @@ class SnapsearchApp(App[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
-            yield Input(placeholder="Search as you type · Enter asks a question", id="query")
+            yield Input(placeholder="Type to search · Enter asks", id="query")  # fits 80 columns
             yield Select[str]([("All snapshots", ALL)], id="snapshot", allow_blank=False)
         with Container(id="panes"):
             results = OptionList(id="results")
@@ -101,6 +103,8 @@ class SnapsearchApp(App[None]):
 
     def on_resize(self, event: Resize) -> None:
         self.screen.set_class(event.size.width < NARROW, "narrow")
+        # The newest answer stays in view when the panes change size.
+        self.call_after_refresh(self.query_one("#chat", VerticalScroll).scroll_end, animate=False)
 
     # ---------------------------------------------------------------------- search
 
@@ -145,7 +149,7 @@ class SnapsearchApp(App[None]):
             results_list.border_title = "results"
         else:
             shown = len(results.hits)
-            title = f"{shown} hit{'s' * (shown != 1)}"
+            title = f"{shown} hit{'s' * (shown != 1)}" if shown else "no hits · Enter asks it"
             if results.total > shown:
                 title += f" · {results.total} documents"
             if results.fuzzy:
@@ -200,10 +204,27 @@ class SnapsearchApp(App[None]):
     def _open_citation(self, event: OptionList.OptionSelected) -> None:
         message = event.option_list.parent
         if isinstance(message, AnswerMessage) and event.option.id is not None:
-            hit = message.answer.citations[int(event.option.id)]
-            opened = self.document(hit.id, message.answer.question) or hit
-            self.push_screen(DocumentScreen(opened, message.answer.question, self))
+            self._show_citation(message, int(event.option.id))
         event.stop()
+
+    def action_open_source(self) -> None:
+        """Open the main source of the newest answer (then ←/→ walk its neighbours)."""
+        answers = [a for a in self.query(AnswerMessage) if a.answer.citations]
+        if not answers:
+            self.notify("No cited answer yet: ask a question with Enter.", severity="warning")
+            return
+        self._show_citation(answers[-1], 0)
+
+    def _show_citation(self, message: AnswerMessage, number: int) -> None:
+        hit = message.answer.citations[number]
+        opened = self.document(hit.id, message.answer.question) or hit
+        self.push_screen(DocumentScreen(opened, message.answer.question, self))
+
+    def article(self, snapshot: str) -> list[Hit]:
+        """Every paragraph of `snapshot`, in order."""
+        with self._engine_lock:
+            found = self.engine.documents(snapshot=snapshot, kind="paragraph")
+        return sorted(found, key=lambda hit: hit.paragraph or 0)
 
     # -------------------------------------------------------------------- commands
 
@@ -282,7 +303,11 @@ class SnapsearchApp(App[None]):
             self.notify("No answer to copy yet: ask a question with Enter.", severity="warning")
             return
         self.copy_to_clipboard(answers[-1].as_text())
-        self.notify("Answer and citations copied.")
+        # OSC 52 has no reply: the terminal may have refused it, and nothing says so.
+        self.notify(
+            "Answer and citations sent to the terminal's clipboard (OSC 52). "
+            "If your terminal does not allow it, nothing was copied.",
+        )
 
     @work(exclusive=True, group="reindex")
     async def action_reindex(self) -> None:
@@ -300,7 +325,10 @@ class SnapsearchApp(App[None]):
 
     def _run_reindex(self, paths: list[str]) -> BuildReport:
         existing = [Path(p) for p in paths if Path(p).exists()]
-        return build(self.index_dir, existing)
+        report = build(self.index_dir, existing)
+        gone = [(p, "no such file; its snapshot stays indexed as it was") for p in paths]
+        report.failed += [(path, reason) for path, reason in gone if not Path(path).exists()]
+        return report
 
     # ----------------------------------------------------------------------- index
 
@@ -324,7 +352,8 @@ class SnapsearchApp(App[None]):
         select = self.query_one("#snapshot", Select)
         options: list[tuple[Content, str]] = [(Content("All snapshots"), ALL)]
         options += [
-            (literal(f"{info.date} {info.id}"), info.id) for info in reversed(self.snapshot_infos)
+            (literal(_one_line(f"{info.date} {info.id}")), info.id)
+            for info in reversed(self.snapshot_infos)
         ]
         select.set_options(options)
         known = {info.id for info in self.snapshot_infos}
@@ -354,3 +383,9 @@ class SnapsearchApp(App[None]):
         except Exception as exc:  # a bug must not tear down the user's session
             self.tell(f"unexpected {type(exc).__name__}: {exc}", severity="error", timeout=8)
         return None
+
+
+def _one_line(text: str, width: int = SELECT_WIDTH) -> str:
+    """`text` cut to fit the snapshot selector on one line: a wrapped option is drawn
+    over the box's border."""
+    return text if len(text) <= width else text[: width - 1] + "…"

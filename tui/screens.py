@@ -26,6 +26,8 @@ class DocumentSource(Protocol):
 
     def series(self, key: str) -> Series | None: ...
 
+    def article(self, snapshot: str) -> list[Hit]: ...
+
 
 class DocumentScreen(Screen[None]):
     """One whole document with its highlights; paragraphs step to their neighbours."""
@@ -34,6 +36,7 @@ class DocumentScreen(Screen[None]):
         Binding("escape,q", "dismiss", "Back"),
         Binding("left,p", "step(-1)", "Previous ¶"),
         Binding("right,n", "step(1)", "Next ¶"),
+        Binding("a", "article", "Whole article"),
     ]
 
     def __init__(self, hit: Hit, highlight: str, source: DocumentSource) -> None:
@@ -87,6 +90,19 @@ class DocumentScreen(Screen[None]):
         self.hit = neighbour
         self._show()
 
+    def action_article(self) -> None:
+        """The whole article this paragraph belongs to, this paragraph marked."""
+        paragraphs = self.source.article(self.hit.snapshot)
+        if not paragraphs:
+            self.notify("This snapshot has no article.", severity="warning")
+            return
+        parts = []
+        for paragraph in paragraphs:
+            spans = self.hit.highlights if paragraph.id == self.hit.id else ()
+            parts += [marked(f"¶{paragraph.paragraph}  ", ()), marked(paragraph.text, spans)]
+            parts.append(Content("\n\n"))
+        self.query_one("#doc-text", Static).update(Content.assemble(*parts))
+
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
 
@@ -105,6 +121,8 @@ citations. Choose a citation to open its source.
 | `↓` / `tab` | from the search box to the results |
 | `enter` on a result or citation | open the whole document |
 | `←` `→` (or `p` `n`) in a document | previous / next paragraph |
+| `a` in a document | the whole article |
+| `ctrl+o` | open the main source of the newest answer |
 | `escape` | back, or to the search box |
 | `ctrl+y` | copy the last answer with its citations |
 | `ctrl+r` | re-index the snapshots the index came from |

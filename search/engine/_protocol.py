@@ -60,9 +60,16 @@ class Backend(Protocol):
         kind: str | None = None,
         snapshot: str | None = None,
         prefix_last: bool = True,
+        offset: int = 0,
+        since: str | None = None,
+        until: str | None = None,
+        sort: str = "relevance",
     ) -> Results:
-        """Documents matching every word of user `text`, best first, newest first on ties;
-        a text repeated across snapshots is one hit unless `snapshot` is given."""
+        """Documents matching user `text` in the query syntax of `parse_query` (words,
+        "phrases", -exclusions, OR, parentheses, field filters), best first and newest
+        first on ties, or by date (`sort`: relevance, newest, oldest); `offset` hits
+        skipped; dates YYYY-MM-DD, inclusive. A text repeated across snapshots is one hit
+        unless `snapshot` is given."""
 
     def match(
         self,

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from whoosh.analysis import Analyzer
-from whoosh.query import And, Or, Prefix, Query, Term
+from whoosh.query import And, Every, Not, Or, Prefix, Query, Term
 
 from index.analysis import LANGUAGES, START_LETTERS, TOKEN
 
+from ._syntax import AnyOf, Exclude, Node, Phrase, Text, has_phrase
 from ._types import Word
 
-__all__ = ["FUZZY_MIN_LENGTH", "build_query", "prefix", "words"]
+__all__ = ["FUZZY_MIN_LENGTH", "build_query", "prefix", "tree_query", "words"]
 
 FUZZY_MIN_LENGTH = 5  # shorter words have too many neighbours at one edit
 
@@ -33,10 +34,34 @@ def words(text: str, analyzers: Mapping[str, Analyzer]) -> list[Word]:
         if not plain:
             continue
         stems = tuple(
-            (lang, stem) for lang in LANGUAGES if (stem := _first_token(analyzers[lang], raw))
+            dict.fromkeys(
+                (lang, stem)
+                for lang in LANGUAGES
+                for form in _NUMBERS[lang](raw)
+                if (stem := _first_token(analyzers[lang], form))
+            )
         )
         found.append(Word(raw, plain, stems))
     return found
+
+
+def _french_numbers(raw: str) -> tuple[str, ...]:
+    """`raw` and its other grammatical number, for the French stemmer's sake.
+
+    Snowball's French stemmer keeps a plural `s` after a vowel it protects (`métros` stays
+    `metros`, `euros` stays `euros`), so a singular never meets its plural; the query
+    looks for both stems instead (the index is left as it is).
+    """
+    if len(raw) < 3:
+        return (raw,)
+    other = raw[:-1] if raw[-1] in "sxSX" else raw + "s"
+    return (raw, other)
+
+
+_NUMBERS: dict[str, Callable[[str], tuple[str, ...]]] = {
+    "fr": _french_numbers,
+    "en": lambda raw: (raw,),
+}
 
 
 def prefix(plain: str) -> Query:
@@ -74,3 +99,29 @@ def build_query(
     if len(clauses) == 1:
         return clauses[0]
     return And(clauses) if conjunctive else Or(clauses)
+
+
+def tree_query(
+    node: Node | None, analyse: Callable[[str], list[Word]], prefix: Text | None
+) -> Query | None:
+    """A Whoosh query that every document matching the tree matches.
+
+    Exact but for phrases: Whoosh is given the phrase's words (the fields keep no
+    positions), and an exclusion of a phrase is left out; the engine then checks each
+    candidate with `matches` when the tree has a phrase.
+    """
+    if node is None:
+        return None
+    if isinstance(node, Text | Phrase):
+        words = analyse(node.text)
+        return build_query(words, prefix_last=node is prefix) if words else None
+    if isinstance(node, Exclude):
+        inner = None if has_phrase(node.part) else tree_query(node.part, analyse, prefix)
+        return Not(inner) if inner is not None else None
+    parts = [q for part in node.parts if (q := tree_query(part, analyse, prefix)) is not None]
+    if isinstance(node, AnyOf):
+        # A part that is not a query here (an excluded phrase) could match anything.
+        return Or(parts) if len(parts) == len(node.parts) else Every()
+    if parts and all(isinstance(q, Not) for q in parts):
+        parts.insert(0, Every())  # only exclusions: everything else
+    return And(parts) if len(parts) > 1 else (parts[0] if parts else None)

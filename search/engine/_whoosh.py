@@ -7,7 +7,7 @@ import datetime as dt
 import functools
 import itertools
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -16,12 +16,21 @@ from whoosh.sorting import FieldFacet
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from index import IndexDir, SnapshotInfo, list_snapshots
-from index.analysis import TOKEN
+from index.analysis import TOKEN, stop_words
 from index.errors import SnapsearchError
 from index.store import collect_leaked_files
 
 from ._count import one_word_count
-from ._query import FUZZY_MIN_LENGTH, build_query, words
+from ._query import FUZZY_MIN_LENGTH, build_query, tree_query, words
+from ._syntax import (
+    Node,
+    Text,
+    has_phrase,
+    last_text,
+    matches,
+    parse_query,
+    without_exclusions,
+)
 from ._types import Hit, Results, Span, Token, UnknownSnapshotError, Word
 
 __all__ = ["MAX_QUERY_WORDS", "MAX_TYPO_WORD", "WhooshEngine"]
@@ -35,6 +44,15 @@ MAX_QUERY_WORDS = 64
 MAX_TYPO_WORD = 40
 _OPEN_ATTEMPTS = 3
 _REMEMBERED = 256  # searches remembered per searcher
+_MAX_TIE_FETCH = 4096  # ties at the cut are resolved within this many hits
+# Hits in order: by score then date (newest first on ties), or by date then score.
+_ORDER: dict[str, Callable[[Hit], tuple[Any, ...]]] = {
+    "relevance": lambda hit: (hit.score, hit.date),
+    "newest": lambda hit: (hit.date, hit.score),
+    "oldest": lambda hit: (hit.date, -hit.score),
+}
+SORTS = tuple(_ORDER)
+_STOP_WORDS = stop_words("fr") | stop_words("en")
 _NO_SCORE = 1e-300  # added to a BM25 score, leaves it unchanged to the last bit
 
 
@@ -65,6 +83,27 @@ def _reads_index(method: _Method) -> _Method:
     return cast(_Method, guarded)
 
 
+@dataclass(frozen=True)
+class _Request:
+    """One search, as `WhooshEngine.search` takes it (and remembers its answer by)."""
+
+    text: str
+    limit: int | None
+    kind: str | None
+    snapshot: str | None
+    prefix_last: bool
+    offset: int
+    since: str | None
+    until: str | None
+    sort: str
+
+    def filters(self) -> dict[str, str]:
+        """The filters given as options; they override the same ones in the text."""
+        given = {"kind": self.kind, "snapshot": self.snapshot}
+        given |= {"since": self.since, "until": self.until}
+        return {name: value for name, value in given.items() if value}
+
+
 class WhooshEngine:
     """The `Backend` over one Whoosh index folder: a long-lived searcher that `refresh()`
     moves to new commits."""
@@ -90,7 +129,7 @@ class WhooshEngine:
         # contents, which a commit may have deleted meanwhile (Whoosh retries only reader()).
         schema = self._searcher.schema
         self._analyzers = {name: schema[name].analyzer for name in ("plain", "fr", "en")}
-        self._recent: dict[tuple[Any, ...], Results] = {}
+        self._recent: dict[_Request, Results] = {}
         self._snapshots: list[SnapshotInfo] | None = None
 
     def close(self) -> None:
@@ -151,44 +190,73 @@ class WhooshEngine:
         kind: str | None = None,
         snapshot: str | None = None,
         prefix_last: bool = True,
+        offset: int = 0,
+        since: str | None = None,
+        until: str | None = None,
+        sort: str = "relevance",
     ) -> Results:
-        """Documents matching every word of `text`, best first, newest first on ties.
+        """Documents matching `text` (the query syntax of `parse_query`), best first,
+        newest first on ties; or newest or oldest first by `sort`.
 
         When nothing matches exactly, one typo is forgiven on words of 5+ letters. The
         answers of the current searcher are remembered: typing back (a backspace, a word
         typed again) finds them again at once; a refresh that sees a commit forgets them.
         """
-        key = (text, limit, kind, snapshot, prefix_last)
+        request = _Request(text, limit, kind, snapshot, prefix_last, offset, since, until, sort)
         recent = self._recent
-        found = recent.get(key)
+        found = recent.get(request)
         if found is None:
-            found = self._search(text, limit, kind, snapshot, prefix_last)
+            found = self._search(request)
             if len(recent) >= _REMEMBERED:
                 recent.clear()
-            recent[key] = found
+            recent[request] = found
         return found
 
-    def _search(
-        self,
-        text: str,
-        limit: int | None,
-        kind: str | None,
-        snapshot: str | None,
-        prefix_last: bool,
-    ) -> Results:
-        typed = self.words(text)
-        filters = self._filters(kind, self.resolve_snapshot(snapshot))
-        query = build_query(typed, prefix_last=prefix_last)
+    def _search(self, request: _Request) -> Results:
+        parsed = parse_query(request.text)
+        where = {**parsed.filters, **request.filters()}
+        snapshot = self.resolve_snapshot(where.get("snapshot"))
+        filters = self._filters(where.get("kind"), snapshot, where.get("since"), where.get("until"))
+        prefix = last_text(parsed.node) if request.prefix_last and parsed.ends_in_word else None
+        run = functools.partial(
+            self.run,
+            limit=request.limit,
+            filter=filters,
+            collapse=snapshot is None,
+            offset=request.offset,
+            sort=request.sort,
+        )
+        if not parsed.plain:
+            return self._search_tree(request.text, parsed.node, prefix, run)
+        typed = self.words(parsed.node.text) if isinstance(parsed.node, Text) else []
+        query = build_query(typed, prefix_last=prefix is not None)
         if query is None:
-            return Results(text, 0, ())
-        collapse = snapshot is None
-        total, hits = self.run(query, limit=limit, filter=filters, collapse=collapse)
+            return Results(request.text, 0, ())
+        total, hits = run(query)
         if total or not any(len(w.plain) >= FUZZY_MIN_LENGTH for w in typed):
-            return Results(text, total, hits)
-        query = build_query(typed, prefix_last=prefix_last, typos=self.within_one_typo)
+            return Results(request.text, total, hits)
+        query = build_query(typed, prefix_last=prefix is not None, typos=self.within_one_typo)
         assert query is not None
-        total, hits = self.run(query, limit=limit, filter=filters, collapse=collapse)
-        return Results(text, total, hits, fuzzy=bool(total))
+        total, hits = run(query)
+        return Results(request.text, total, hits, fuzzy=bool(total))
+
+    def _search_tree(
+        self, text: str, node: Node | None, prefix: Text | None, run: Callable[..., Any]
+    ) -> Results:
+        """A query with phrases, exclusions, OR or groups (no typo is forgiven there)."""
+        query = tree_query(node, self.words, prefix)
+        if query is None or node is None:
+            return Results(text, 0, ())
+        accept = None
+        if has_phrase(node):
+
+            def accept(fields: dict[str, Any]) -> bool:
+                tokens = self.tokens(fields["text"], fields.get("lang"))
+                return matches(node, tokens, self.words, prefix)
+
+        shown = tree_query(without_exclusions(node), self.words, prefix)
+        total, hits = run(query, accept=accept, highlight=shown)
+        return Results(text, total, hits)
 
     @_reads_index
     def document(self, doc_id: str, highlight: str = "") -> Hit | None:
@@ -196,7 +264,11 @@ class WhooshEngine:
         fields = self._searcher.document(id=doc_id)
         if fields is None:
             return None
-        query = build_query(self.words(highlight), prefix_last=True)
+        typed = self.words(highlight)
+        # A question's `le`, `est`, `the` would mark half the text: only the words that
+        # say something, unless there are none.
+        marked = [w for w in typed if w.raw.casefold() not in _STOP_WORDS] or typed
+        query = build_query(marked, prefix_last=True)
         terms = _matched_terms(query, self._searcher.reader()) if query is not None else {}
         return self._hit(fields, 0.0, terms)
 
@@ -309,10 +381,16 @@ class WhooshEngine:
         limit: int | None = 10,
         filter: Query | None = None,
         collapse: bool = False,
+        offset: int = 0,
+        sort: str = "relevance",
+        accept: Callable[[dict[str, Any]], bool] | None = None,
+        highlight: Query | None = None,
     ) -> tuple[int, tuple[Hit, ...]]:
         """Run a prepared Whoosh query; the count of matching documents and the top
-        `limit` hits, best first and newest first on equal scores. With `collapse`, a text
-        found in several snapshots is one hit (its newest copy) listing every date it is on.
+        `limit` hits after `offset`, best first and newest first on equal scores (or by
+        date, with `sort`). With `collapse`, a text found in several snapshots is one hit
+        (its newest copy) listing every date it is on. `accept` keeps only the documents
+        it approves (phrases); `highlight` marks the words of that query instead.
         """
         # Collapsing and the date tie-break are done here on the top hits: Whoosh's own
         # `collapse=` drops each duplicate with a linear scan, and sorting by a facet turns
@@ -325,21 +403,44 @@ class WhooshEngine:
             # Not `Require` (an AssertionError in its matcher here), and not a constant
             # score of 0.0: ListMatcher reads `if all_weights:` and scores 0.0 as 1.0.
             query, filter = And([query, ConstantScoreQuery(filter, _NO_SCORE)]), None
-        fetch = limit if limit is None or not collapse else limit * 3
-        while True:
-            results = self._searcher.search(query, limit=fetch, filter=filter)
-            found = list(results)
+        want = None if limit is None else limit + offset
+        if accept is not None or sort != "relevance":
+            # Every match is needed: to check each one, or to order them all by date.
+            found = [f for f in self._searcher.search(query, limit=None, filter=filter)]
+            found = [f for f in found if accept is None or accept(f.fields())]
+            total: int | None = len(found)
             hits = self._collapsed(found) if collapse else self._hits(found)
-            if fetch is None or limit is None or len(hits) >= limit or len(found) < fetch:
-                break
-            fetch *= 4  # many copies of the same text: look further down
-        hits.sort(key=lambda hit: (hit.score, hit.date), reverse=True)
-        total = one_word_count(self._searcher, query, filter)
+        else:
+            total, hits = self._top(query, filter, want, collapse)
+        hits.sort(key=_ORDER[sort], reverse=sort != "oldest")
         # Only the hits kept are highlighted: running the analyzers over a text costs
         # ~1.5 ms, and collapsing fetches three times the hits it keeps.
-        terms = _matched_terms(query, self._searcher.reader())
-        kept = tuple(self._highlighted(hit, terms) for hit in hits[:limit])
-        return len(results) if total is None else total, kept
+        terms = _matched_terms(highlight or query, self._searcher.reader())
+        end = None if want is None else want
+        kept = tuple(self._highlighted(hit, terms) for hit in hits[offset:end])
+        return total or 0, kept
+
+    def _top(
+        self, query: Query, filter: Query | None, want: int | None, collapse: bool
+    ) -> tuple[int, list[Hit]]:
+        """The count of matches and at least the best `want` hits, ties at the cut included:
+        which of several equal scores is shown must not depend on the limit."""
+        fetch = want if want is None or not collapse else want * 3
+        while True:
+            results = self._searcher.search(query, limit=fetch, filter=filter)
+            # Iterated, not list(): list() asks len() first, and Whoosh's Results.__len__
+            # runs the whole query again to count it (27% of a keystroke's CPU).
+            found = [hit for hit in results]
+            hits = self._collapsed(found) if collapse else self._hits(found)
+            if fetch is None or want is None or len(found) < fetch:
+                break
+            ordered = sorted(hits, key=_ORDER["relevance"], reverse=True)
+            tied = len(ordered) > want and found[-1].score >= ordered[want - 1].score
+            if (len(hits) >= want and not tied) or fetch >= _MAX_TIE_FETCH:
+                break
+            fetch *= 4  # many copies of the same text, or ties at the cut: look further
+        total = one_word_count(self._searcher, query, filter)
+        return len(results) if total is None else total, hits
 
     def _hits(self, found: list[Any]) -> list[Hit]:
         return [self._hit(f.fields(), f.score, {}) for f in found]
@@ -366,9 +467,18 @@ class WhooshEngine:
             hits.append(hit)
         return hits
 
-    def _filters(self, kind: str | None, snapshot: str | None) -> Query | None:
-        terms = [Term("kind", kind)] if kind else []
+    def _filters(
+        self,
+        kind: str | None,
+        snapshot: str | None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> Query | None:
+        terms: list[Query] = [Term("kind", kind)] if kind else []
         terms += [Term("snapshot", snapshot)] if snapshot else []
+        if since or until:
+            low, high = (_day_number(d) if d else None for d in (since, until))
+            terms.append(NumericRange("day", low, high))
         return And(terms) if terms else None
 
     def _highlighted(self, hit: Hit, terms: dict[str, set[str]]) -> Hit:

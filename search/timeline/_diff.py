@@ -80,11 +80,14 @@ class Diff:
 
 
 def diff(engine: Backend, old: str | None = None, new: str | None = None, top: int = 10) -> Diff:
-    """Compare snapshot `old` with `new` (default: the newest, and the one before it);
-    the paragraphs that changed, the `top` largest rate moves and every index move."""
+    """Compare snapshot `old` with `new` (default: the newest, and the one before it; with
+    `old` alone, that one and the one before it); the paragraphs that changed, and the
+    `top` largest rate and index moves (values that did not move are left out)."""
     infos = {info.id: info for info in engine.snapshots()}  # oldest first
     if len(infos) < 2:
         raise SnapsearchError(f"a diff needs two snapshots; the index holds {len(infos)}")
+    if new is None and old is not None:  # `diff X`: what changed in X
+        old, new = None, old
     new = engine.resolve_snapshot(new or "latest")
     assert new is not None
     if old is None:
@@ -95,6 +98,8 @@ def diff(engine: Backend, old: str | None = None, new: str | None = None, top: i
         old = ordered[position - 1]
     old = engine.resolve_snapshot(old)
     assert old is not None
+    if old == new:
+        raise SnapsearchError(f"{old} compared with itself; name two different snapshots")
     paragraphs, unchanged = _paragraphs(
         engine.documents(snapshot=old, kind="paragraph"),
         engine.documents(snapshot=new, kind="paragraph"),
@@ -104,7 +109,7 @@ def diff(engine: Backend, old: str | None = None, new: str | None = None, top: i
         new=infos[new],
         paragraphs=paragraphs,
         rates=_moves(engine, old, new, "rate", "value")[:top],
-        quotes=_moves(engine, old, new, "quote", "level"),
+        quotes=_moves(engine, old, new, "quote", "level")[:top],
         unchanged=unchanged,
     )
 
@@ -142,7 +147,9 @@ def _moves(engine: Backend, old: str, new: str, kind: str, field: str) -> tuple[
         return found
 
     before, after = values(old), values(new)
-    moves = [
-        Move(key, after[key][0], before[key][1], after[key][1]) for key in before if key in after
+    moves = [  # a value that did not move is no move
+        Move(key, after[key][0], before[key][1], after[key][1])
+        for key in before
+        if key in after and after[key][1] != before[key][1]
     ]
     return tuple(sorted(moves, key=lambda m: abs(m.percent), reverse=True))

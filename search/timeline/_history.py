@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from index.errors import SnapsearchError
@@ -25,7 +25,7 @@ class Point:
     snapshot: str
     date: str
     value: float | None  # a rate, or an index level
-    change: float | None  # an index's change that day (None for rates)
+    change: float | None  # the page's own for an index, else against the previous point
     percent: float | None
     hit: Hit
 
@@ -80,7 +80,7 @@ def history(engine: Backend, code: str) -> Series:
     key = series_key(engine, code)
     hits = engine.documents(series=key)
     kind = hits[0].kind
-    points = tuple(_point(hit) for hit in hits)
+    points = _with_changes([_point(hit) for hit in hits])
     last = hits[-1]
     if kind == "rate":
         name = f"{last.code} ({last.name})" if last.name else str(last.code)
@@ -88,6 +88,21 @@ def history(engine: Backend, code: str) -> Series:
     else:
         name, base = str(last.name), None
     return Series(key=key, kind=kind, name=name, base=base, points=points)
+
+
+def _with_changes(points: list[Point]) -> tuple[Point, ...]:
+    """Each point with a change and percent: the page's own (an index's move that day),
+    else the difference from the previous point's value (None for the first)."""
+    filled, previous = [], None
+    for point in points:
+        change, percent = point.change, point.percent
+        if change is None and previous is not None and point.value is not None:
+            change = point.value - previous
+        if percent is None and change is not None and previous:
+            percent = change / previous * 100
+        filled.append(replace(point, change=change, percent=percent))
+        previous = point.value if point.value is not None else previous
+    return tuple(filled)
 
 
 def _point(hit: Hit) -> Point:
