@@ -1,20 +1,22 @@
-"""Evaluate `search ask` on the dev set, next to a BM25 baseline, in one run.
+"""Evaluate `search ask` on the dev set, per group, next to a BM25 baseline, in one run.
 
-    .venv/bin/python benchmarks/eval_answers.py [--verbose] [--json PATH]
+    .venv/bin/python benchmarks/eval_answers.py [--split test|dev|all] [--verbose] [--json PATH]
 
-Builds a throwaway index of the bundled sample and the two pages of tests/devset/, asks
-every question of tests/devset/questions.json, and prints:
+Builds a throwaway index of the bundled sample and the pages of tests/devset/ (eight
+snapshots), asks every question of the chosen half of tests/devset/questions.json and
+prints one table: for each system and each group (close, paraphrase, near_miss,
+cross_language), how many questions were answered correctly (the answer holds a gold
+answer), answered wrongly (any other answer, including one to an unanswerable
+question), abstained though answerable, and abstained rightly; then the share of
+confident answers (confidence >= 0.5) that are correct, and the answer time p50/p95.
 
-- citation accuracy: share of answerable questions answered with the gold document as
-  the first citation (an abstention counts as a miss);
-- answer contains: share of answerable questions whose answer holds a gold answer;
-- answer F1: SQuAD-style token F1 of the highlighted answer span against the gold answers;
-- abstention precision and recall: of the questions left unanswered, the share that were
-  out of scope; of the out-of-scope questions, the share left unanswered;
-- the median time to answer.
+Systems: `ask` (lexical: the embedder switched off), `ask+semantic` (with the
+`snapsearch[semantic]` embedder, when installed), and the baseline, which answers with
+the sentence sharing most words with the question from the best BM25 paragraph for any
+of its words and never abstains unless nothing matches.
 
-The baseline answers with the first sentence of the best BM25 paragraph for any of the
-question's words, and abstains only when no paragraph matches.
+The split into dev and test halves is stored in questions.json: tune on `dev`, report
+`test`; the default is `test`.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ import sys
 import tempfile
 import time
 import unicodedata
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,43 +36,54 @@ from typing import Any
 
 from index import IndexDir, build, sample_path
 from search.ask import Answer, answer
+from search.ask._semantic import Embedder, available_embedder
 from search.ask._sentences import split
-from search.engine import Hit
 from search.engine import WhooshEngine as Engine
 
 DEVSET = Path(__file__).resolve().parents[1] / "tests" / "devset"
-_ARTICLES = {"a", "an", "the", "le", "la", "les", "l", "un", "une", "des", "de", "du", "d"}
+GROUPS = ("close", "paraphrase", "near_miss", "cross_language")
+OUTCOMES = ("correct", "wrong", "abstained_answerable", "abstained_rightly")
+System = Callable[[Engine, str], Answer]
 
 
 @dataclass(frozen=True)
 class Case:
-    """One dev-set question and what a right answer looks like."""
+    """One dev-set question and what a right reply looks like."""
 
     question: str
-    source: dict[str, Any] | None  # None: out of scope, the right reply is no answer
-    answers: tuple[str, ...]
+    answers: tuple[str, ...]  # empty: unanswerable, the right reply is no answer
+    group: str
+    snapshot: str | None
+    split: str
+    source: dict[str, Any] | None
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one system replied to one case."""
+    """What one system replied to one case, judged."""
 
     case: Case
-    answered: bool
-    cited: bool  # the first citation is the gold source
-    contains: bool
-    f1: float
+    kind: str  # one of OUTCOMES
+    confidence: float
     ms: float
     reply: str
-    span: str
 
 
-def load_cases(path: Path = DEVSET / "questions.json") -> list[Case]:
-    """The dev set's questions."""
+def load_cases(path: Path = DEVSET / "questions.json", half: str = "all") -> list[Case]:
+    """The dev set's questions of one half (`dev`, `test`) or `all`."""
     data = json.loads(path.read_text("utf-8"))
-    return [
-        Case(q["question"], q.get("source"), tuple(q.get("answers", ()))) for q in data["questions"]
+    cases = [
+        Case(
+            question=q["question"],
+            answers=() if q["answers"] == "unanswerable" else tuple(q["answers"]),
+            group=q["group"],
+            snapshot=q.get("snapshot"),
+            split=q["split"],
+            source=q.get("source"),
+        )
+        for q in data["questions"]
     ]
+    return [c for c in cases if half in ("all", c.split)]
 
 
 def build_index(folder: Path) -> Engine:
@@ -84,50 +96,43 @@ def build_index(folder: Path) -> Engine:
 
 
 def baseline(engine: Engine, question: str) -> Answer:
-    """The first sentence of the best BM25 paragraph for any word of the question."""
-    _, hits = engine.match(engine.words(question), every=False, limit=1, kind="paragraph")
+    """The sentence sharing most words with the question, in the best BM25 paragraph."""
+    words = engine.words(question)
+    _, hits = engine.match(words, every=False, limit=1, kind="paragraph")
     if not hits:
         return Answer(question, False, "", 0.0, ())
     text = hits[0].text
-    start, end = split(text)[0]
-    return Answer(question, True, text[start:end], hits[0].score, hits[:1], ((0, end - start),))
+    asked = {w.plain for w in words}
+    start, end = max(split(text), key=lambda s: len(asked & set(_tokens(text[s[0] : s[1]]))))
+    return Answer(question, True, text[start:end], 1.0, hits[:1])
 
 
-def evaluate(
-    engine: Engine, cases: Sequence[Case], system: Callable[[Engine, str], Answer]
-) -> list[Outcome]:
+def ask_with(embedder: Embedder | None) -> System:
+    """`search ask` with this embedder (None: lexical only)."""
+
+    def system(engine: Engine, question: str) -> Answer:
+        return answer(engine, question, embedder=embedder)
+
+    return system
+
+
+def evaluate(engine: Engine, cases: Sequence[Case], system: System) -> list[Outcome]:
     """Ask every case; time and judge each reply."""
     outcomes = []
     for case in cases:
         tick = time.perf_counter()
         reply = system(engine, case.question)
         ms = (time.perf_counter() - tick) * 1000
-        span = " ".join(reply.answer[a:b] for a, b in reply.highlights) or reply.answer
-        answered = reply.answerable
-        outcomes.append(
-            Outcome(
-                case=case,
-                answered=answered,
-                cited=answered and bool(reply.citations) and _is_gold(reply.citations[0], case),
-                contains=answered and any(_norm(g) in _norm(reply.answer) for g in case.answers),
-                f1=max((_f1(span, g) for g in case.answers), default=0.0) if answered else 0.0,
-                ms=ms,
-                reply=reply.answer,
-                span=span,
-            )
-        )
+        outcomes.append(Outcome(case, judge(case, reply), reply.confidence, ms, reply.answer))
     return outcomes
 
 
-def _is_gold(hit: Hit, case: Case) -> bool:
-    source = case.source or {}
-    if hit.snapshot != source.get("snapshot") or hit.kind != source.get("kind"):
-        return False
-    if hit.kind == "paragraph":
-        return hit.paragraph == source.get("paragraph")
-    if hit.kind == "rate":
-        return hit.code == source.get("code")
-    return hit.name == source.get("name")
+def judge(case: Case, reply: Answer) -> str:
+    """Which of OUTCOMES a reply is."""
+    if not reply.answerable:
+        return "abstained_answerable" if case.answers else "abstained_rightly"
+    found = any(_norm(gold) in _norm(reply.answer) for gold in case.answers)
+    return "correct" if found else "wrong"
 
 
 def _norm(text: str) -> str:
@@ -138,95 +143,96 @@ def _norm(text: str) -> str:
 
 
 def _tokens(text: str) -> list[str]:
-    words = re.findall(r"[^\W_]+", _norm(text))
-    return [w for w in words if w not in _ARTICLES]
+    return re.findall(r"[^\W_]+", _norm(text))
 
 
-def _f1(predicted: str, gold: str) -> float:
-    """SQuAD's token F1: overlap of bags of words, articles and punctuation dropped."""
-    guess, truth = _tokens(predicted), _tokens(gold)
-    common = sum((Counter(guess) & Counter(truth)).values())
-    if not common:
-        return 0.0
-    precision, recall = common / len(guess), common / len(truth)
-    return 2 * precision * recall / (precision + recall)
-
-
-def summary(outcomes: Sequence[Outcome]) -> dict[str, float]:
-    """The dev-set metrics of one system."""
-    inside = [o for o in outcomes if o.case.source is not None]
-    outside = [o for o in outcomes if o.case.source is None]
-    abstained = [o for o in outcomes if not o.answered]
+def summary(outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    """Counts per group and outcome, the calibration of confident answers, timings."""
+    groups: dict[str, dict[str, int]] = {}
+    for group in (*GROUPS, "all"):
+        chosen = [o for o in outcomes if group in ("all", o.case.group)]
+        groups[group] = {kind: sum(o.kind == kind for o in chosen) for kind in OUTCOMES}
+        groups[group]["total"] = len(chosen)
+    confident = [o for o in outcomes if o.kind in ("correct", "wrong") and o.confidence >= 0.5]
+    times = sorted(o.ms for o in outcomes)
     return {
-        "citation_accuracy": _share(o.cited for o in inside),
-        "answer_contains": _share(o.contains for o in inside),
-        "answer_f1": statistics.fmean(o.f1 for o in inside) if inside else 0.0,
-        "abstention_precision": _share(o.case.source is None for o in abstained),
-        "abstention_recall": _share(not o.answered for o in outside),
-        "out_of_scope_answered": float(sum(o.answered for o in outside)),
-        "median_ms": statistics.median(o.ms for o in outcomes) if outcomes else 0.0,
+        "groups": groups,
+        "confident_answers": len(confident),
+        "confident_correct": sum(o.kind == "correct" for o in confident),
+        "p50_ms": statistics.median(times) if times else 0.0,
+        "p95_ms": times[int(0.95 * (len(times) - 1))] if times else 0.0,
     }
 
 
-def _share(flags: Any) -> float:
-    values = list(flags)
-    return sum(values) / len(values) if values else 0.0
-
-
-_ROWS = [
-    ("citation accuracy", "citation_accuracy", "{:.0%}"),
-    ("answer contains", "answer_contains", "{:.0%}"),
-    ("answer F1 (SQuAD)", "answer_f1", "{:.2f}"),
-    ("abstention precision", "abstention_precision", "{:.0%}"),
-    ("abstention recall", "abstention_recall", "{:.0%}"),
-    ("out-of-scope answered", "out_of_scope_answered", "{:.0f}"),
-    ("median answer time", "median_ms", "{:.1f} ms"),
-]
-
-
-def table(ask: dict[str, float], base: dict[str, float], cases: Sequence[Case]) -> str:
-    """The metrics of both systems as a Markdown table."""
-    inside = sum(c.source is not None for c in cases)
+def table(results: dict[str, dict[str, Any]]) -> str:
+    """Every system's counts as one Markdown table."""
     lines = [
-        f"{len(cases)} questions: {inside} answerable, {len(cases) - inside} out of scope",
-        "",
-        "| metric | `search ask` | baseline (BM25 paragraph, 1st sentence) |",
-        "|---|---|---|",
+        "| system | group | n | correct | wrong | abstained, answerable | abstained rightly |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for label, key, fmt in _ROWS:
-        lines.append(f"| {label} | {fmt.format(ask[key])} | {fmt.format(base[key])} |")
+    for name, result in results.items():
+        for group in (*GROUPS, "all"):
+            row = result["groups"][group]
+            cells = [_cell(row[kind], row["total"]) for kind in OUTCOMES]
+            lines.append(f"| {name} | {group} | {row['total']} | " + " | ".join(cells) + " |")
+    lines += ["", "| system | confident (≥ 0.5) correct | p50 | p95 |", "|---|---|---|---|"]
+    for name, result in results.items():
+        confident = _cell(result["confident_correct"], result["confident_answers"])
+        lines.append(
+            f"| {name} | {confident} | {result['p50_ms']:.1f} ms | {result['p95_ms']:.1f} ms |"
+        )
     return "\n".join(lines)
 
 
-def _misses(outcomes: Sequence[Outcome]) -> str:
-    lines = []
+def _cell(count: int, total: int) -> str:
+    return f"{count} ({count / total:.0%})" if total else "0"
+
+
+def _misses(name: str, outcomes: Sequence[Outcome]) -> str:
+    lines = [f"\nMissed by {name}:"]
     for o in outcomes:
-        wrong = (o.case.source is None) == o.answered or (o.case.source and not o.cited)
-        if wrong:
-            lines.append(f"- {o.case.question}\n    -> {o.reply[:160]}")
-    return "\n".join(lines) or "(none)"
+        if o.kind in ("wrong", "abstained_answerable"):
+            lines.append(
+                f"- [{o.case.group}/{o.kind} {o.confidence:.2f}] {o.case.question}\n"
+                f"    -> {o.reply[:150]}"
+            )
+    return "\n".join(lines)
+
+
+def systems(semantic: bool) -> dict[str, System]:
+    """The systems to compare: lexical ask, semantic ask when installed, baseline."""
+    chosen: dict[str, System] = {"ask": ask_with(None)}
+    embedder = available_embedder() if semantic else None
+    if embedder is not None:
+        chosen["ask+semantic"] = ask_with(embedder)
+    chosen["baseline"] = baseline
+    return chosen
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the evaluation and print the table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--split", choices=("test", "dev", "all"), default="test")
+    parser.add_argument("--no-semantic", action="store_true", help="Skip the embedder run.")
     parser.add_argument("--verbose", action="store_true", help="List the questions missed.")
-    parser.add_argument("--json", type=Path, help="Also write the metrics here.")
+    parser.add_argument("--json", type=Path, help="Also write the results here.")
     args = parser.parse_args(argv)
-    cases = load_cases()
+    cases = load_cases(half=args.split)
+    results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as folder:
         engine = build_index(Path(folder))
         try:
-            for case in cases[:3]:  # warm the caches (CLDR data, stemmers) before timing
-                answer(engine, case.question)
-            ask = evaluate(engine, cases, answer)
-            base = evaluate(engine, cases, baseline)
+            for name, system in systems(not args.no_semantic).items():
+                for case in cases[:3]:  # warm the caches (CLDR data, stemmers, model)
+                    system(engine, case.question)
+                outcomes = evaluate(engine, cases, system)
+                results[name] = summary(outcomes)
+                if args.verbose and name != "baseline":
+                    print(_misses(name, outcomes))
         finally:
             engine.close()
-    results = {"ask": summary(ask), "baseline": summary(base), "questions": len(cases)}
-    print(table(results["ask"], results["baseline"], cases))
-    if args.verbose:
-        print("\nMissed by `search ask`:\n" + _misses(ask))
+    print(f"\n{len(cases)} questions, {args.split} half\n")
+    print(table(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), "utf-8")
     return 0

@@ -144,7 +144,9 @@ def test_abstention_speaks_the_question_language_and_gives_leads(engine: Engine)
     french = answer(engine, "Quel est le salaire du maire de Prague ?")
     english = answer(engine, "What is the price of a pint of beer in Prague?")
     assert french.answer == "Je ne trouve pas de réponse dans les snapshots."
-    assert english.answer == "I can't find an answer in the snapshots."
+    # `Prague` is only in the French pages of this index: the reply may add that the
+    # answer could be in a page of the other language (issue 12), after the same words.
+    assert english.answer.startswith("I can't find an answer in the snapshots.")
     assert (french.lang, english.lang) == ("fr", "en")
     assert french.citations and all(hit.kind == "paragraph" for hit in french.citations)
     assert len(french.citations) <= 3

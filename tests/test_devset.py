@@ -1,16 +1,19 @@
-"""The dev set through the evaluation script: the bar issue 3 sets, kept in CI."""
+"""The dev set through the evaluation script: its shape (issue 12) and floors on the DEV
+half only; the test half is reported in the README, never asserted or tuned on."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "eval_answers.py"
+QUESTIONS = Path(__file__).parent / "devset" / "questions.json"
 
 
 @pytest.fixture(scope="module")
@@ -23,26 +26,48 @@ def evaluation() -> ModuleType:
     return module
 
 
-def test_dev_set_is_large_enough_and_covers_both_languages(evaluation: ModuleType) -> None:
+def test_dev_set_looks_like_users(evaluation: ModuleType) -> None:
     cases = evaluation.load_cases()
-    answerable = [c for c in cases if c.source]
-    assert len(cases) >= 40
-    assert {c.source["kind"] for c in answerable} == {"paragraph", "rate", "quote"}
-    assert len({c.source["snapshot"] for c in answerable}) == 3
-    assert any(c.source is None for c in cases)
+    groups = Counter(c.group for c in cases)
+    assert len(cases) >= 200
+    assert groups["paraphrase"] * 2 >= len(cases)
+    assert groups["near_miss"] >= 40 and groups["cross_language"] >= 20
+    assert set(groups) == {"close", "paraphrase", "near_miss", "cross_language"}
+    assert len({c.snapshot for c in cases if c.snapshot}) >= 8
+    assert all(not c.answers for c in cases if c.group == "near_miss")
+    assert all(c.answers for c in cases if c.group in ("paraphrase", "cross_language"))
 
 
-def test_ask_meets_the_bar_and_beats_the_baseline(
+def test_the_split_is_stored_once_and_balanced(evaluation: ModuleType) -> None:
+    data = json.loads(QUESTIONS.read_text("utf-8"))
+    assert data["seed"] == 12
+    cases = evaluation.load_cases()
+    assert {c.split for c in cases} == {"dev", "test"}
+    for group in ("close", "paraphrase", "near_miss", "cross_language"):
+        halves = Counter(c.split for c in cases if c.group == group)
+        assert abs(halves["dev"] - halves["test"]) <= 1, group
+    assert len({c.question for c in cases}) == len(cases)
+
+
+def test_ask_meets_the_floors_on_the_dev_half(
     evaluation: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = tmp_path / "metrics.json"
-    assert evaluation.main(["--json", str(out)]) == 0
+    out = tmp_path / "results.json"
+    assert evaluation.main(["--split", "dev", "--no-semantic", "--json", str(out)]) == 0
     table = capsys.readouterr().out
-    assert "| citation accuracy |" in table and "baseline" in table
+    assert "| ask | paraphrase |" in table and "| baseline |" in table
     results = json.loads(out.read_text("utf-8"))
-    ask, baseline = results["ask"], results["baseline"]
-    assert ask["citation_accuracy"] >= 0.9
-    assert ask["out_of_scope_answered"] == 0
-    assert ask["abstention_precision"] >= 0.9
-    assert ask["citation_accuracy"] > baseline["citation_accuracy"]
-    assert ask["answer_f1"] > baseline["answer_f1"]
+    ask, baseline = results["ask"]["groups"], results["baseline"]["groups"]
+
+    def share(row: dict[str, int], kind: str) -> float:
+        return row[kind] / row["total"]
+
+    # Measured on the dev half: close 85%, near misses refused 96%, wrong 1% of all,
+    # paraphrases 13%, confident answers 96% right. Floors a little below.
+    assert share(ask["close"], "correct") >= 0.8
+    assert share(ask["near_miss"], "abstained_rightly") >= 0.9
+    assert share(ask["all"], "wrong") <= 0.03
+    assert share(ask["paraphrase"], "correct") >= 0.1
+    assert results["ask"]["confident_correct"] >= 0.92 * results["ask"]["confident_answers"]
+    assert ask["all"]["correct"] > baseline["all"]["correct"]
+    assert ask["all"]["wrong"] < baseline["all"]["wrong"]

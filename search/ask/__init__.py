@@ -5,5 +5,6 @@ from __future__ import annotations
 
 from ._answer import EmptyQuestionError, answer
 from ._reply import Answer
+from ._semantic import Embedder, available_embedder
 
-__all__ = ["Answer", "EmptyQuestionError", "answer"]
+__all__ = ["Answer", "Embedder", "EmptyQuestionError", "answer", "available_embedder"]

@@ -10,8 +10,9 @@ paragraphs as leads: a confident wrong answer is worse than none.
 from __future__ import annotations
 
 import datetime as dt
+from contextvars import ContextVar
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from index import SnapshotInfo
 from index.errors import SnapsearchError
@@ -21,17 +22,32 @@ from ._reply import Answer
 
 if TYPE_CHECKING:
     from ._question import Question
+    from ._semantic import Embedder
     from ._when import When
 
 __all__ = ["Answer", "EmptyQuestionError", "answer"]
+
+
+# The embedder of the question being answered, so the many paths to `_one_snapshot`
+# need not pass it along.
+_EMBEDDER: ContextVar[Embedder | None] = ContextVar("embedder", default=None)
 
 
 class EmptyQuestionError(SnapsearchError):
     """A question with nothing in it."""
 
 
-def answer(engine: Backend, question: str, *, snapshot: str | None = None) -> Answer:
+def answer(
+    engine: Backend,
+    question: str,
+    *,
+    snapshot: str | None = None,
+    embedder: Embedder | None | Literal["auto"] = "auto",
+) -> Answer:
     """Answer `question` from the index; `snapshot` (an id or `latest`) limits the sources.
+
+    `embedder` adds semantic retrieval: `auto` uses `snapsearch[semantic]` when it is
+    installed (and not switched off by `SNAPSEARCH_SEMANTIC=off`), None never does.
 
     A date in the question (`le 24 novembre`, `on 2026-11-24`) picks that day's snapshot,
     unless `snapshot` is given; a period (`depuis le 22 novembre`, `over the week`) bounds
@@ -39,11 +55,25 @@ def answer(engine: Backend, question: str, *, snapshot: str | None = None) -> An
     """
     # The answering machinery (CLDR names, many regexes, ~30 ms) loads on the first
     # question, so `import search` stays cheap for `search query`.
+    text = " ".join(question.split())
+    token = _EMBEDDER.set(_chosen(embedder))
+    try:
+        return _answer(engine, text, snapshot)
+    finally:
+        _EMBEDDER.reset(token)
+
+
+def _chosen(embedder: Embedder | None | Literal["auto"]) -> Embedder | None:
+    from ._semantic import available_embedder
+
+    return available_embedder() if embedder == "auto" else embedder
+
+
+def _answer(engine: Backend, text: str, snapshot: str | None) -> Answer:
     from ._question import analyze
     from ._trends import trend_answer
     from ._when import find_when
 
-    text = " ".join(question.split())
     if not text:
         raise EmptyQuestionError(
             "the question is empty; ask one, e.g. `search ask Qui a offert un véhicule à Kim ?`"
@@ -109,7 +139,7 @@ def _one_snapshot(engine: Backend, question: Question, snapshot: str | None) -> 
     from_tables = table_answer(engine, question, snapshot)
     if from_tables is not None:
         return from_tables
-    return paragraph_answer(engine, question, snapshot)
+    return paragraph_answer(engine, question, snapshot, _EMBEDDER.get())
 
 
 def _without(text: str, when: When, engine: Backend) -> Question:

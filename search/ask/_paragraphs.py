@@ -1,59 +1,192 @@
 """Answers from article paragraphs: the best sentence of the best paragraph, or none.
 
 Candidate paragraphs come from BM25 over the question's content words (all of them, else
-any); `passages` scores their sentences. The best passage answers only when it holds enough of the
-question (`MIN_COVERAGE`) and, weighing whether it holds the expected type of answer,
-enough confidence (`MIN_CONFIDENCE`); otherwise the reply says so honestly and cites the
-closest paragraphs as leads.
+the rarer ones) and, with the semantic extra, from the question's similarity to every
+paragraph, fused by reciprocal rank; `passages` scores their sentences. `evidence` weighs
+the best passage's signals into a calibrated confidence, and the reply answers only
+when `decide` says so; otherwise it says so honestly and cites the closest paragraphs as
+leads (and, without the extra, says when the answer may be in a page of the other
+language).
 """
 
 from __future__ import annotations
 
-from ..engine import Backend, Hit, Word
-from ._passages import Passage, rank
-from ._question import NAME, OTHER, REASON, Question
-from ._reply import NOT_FOUND, Answer
+import re
+from dataclasses import dataclass
 
-__all__ = ["CANDIDATES", "LEADS", "MIN_CONFIDENCE", "MIN_COVERAGE", "paragraph_answer"]
+from ..engine import Backend, Hit, Word
+from ._evidence import Evidence, confidence, decide
+from ._passages import Passage, Similarity, rank
+from ._question import DATE, NAME, NUMBER, PLACE, REASON, Question
+from ._reply import NOT_FOUND, Answer
+from ._semantic import Embedder, Vectors, cosine, lift
+
+__all__ = ["CANDIDATES", "LEADS", "Judged", "judge", "paragraph_answer"]
 
 CANDIDATES = 10  # paragraphs retrieved per question
 LEADS = 3  # paragraphs cited when abstaining
+RRF_K = 60  # reciprocal rank fusion: weight / (RRF_K + rank)
+DENSE_WEIGHT = 2.0  # the semantic ranking's weight in the fusion (BM25: 1)
 # A word in more paragraphs than this share (and count) is left out of the OR retrieval.
 COMMON_SHARE, COMMON_MIN = 0.2, 50
-# How much a missing answer type lowers confidence: dates, numbers and places have clear
-# shapes; names less so (`une association d’habitants`); reasons hide in many wordings.
-_TYPE_RELIANCE = {OTHER: 0.15, REASON: 0.4, NAME: 0.5}
-# Below these the best passage is not trusted: no answer rather than a wrong one.
-MIN_COVERAGE = 0.4
-MIN_CONFIDENCE = 0.3
+_TYPED = frozenset({DATE, NUMBER, NAME, PLACE, REASON})
+_OTHER_LANGUAGE = {
+    "fr": " La réponse se trouve peut-être dans une page en anglais ; pistes les plus proches :",
+    "en": " The answer may be in a page in French; the closest leads:",
+}
+_vectors: dict[int, Vectors] = {}  # passage vectors per embedder, for this process
 
 
-def paragraph_answer(engine: Backend, question: Question, snapshot: str | None) -> Answer:
+@dataclass(frozen=True)
+class Judged:
+    """The best passage of a question and the evidence for it, or why there is none."""
+
+    passage: Passage | None
+    evidence: Evidence | None
+    confidence: float
+    leads: tuple[Hit, ...]
+    others: tuple[Hit, ...]  # further citations that score close to the best
+
+    @property
+    def answers(self) -> bool:
+        """Whether the evidence supports answering (see `_evidence.decide`)."""
+        return self.evidence is not None and decide(self.evidence, self.confidence)
+
+
+def paragraph_answer(
+    engine: Backend, question: Question, snapshot: str | None, embedder: Embedder | None = None
+) -> Answer:
     """The best passage of the paragraphs (of `snapshot`, if given), or an honest no."""
-    if not question.words:
-        return _abstain(question, ())
-    hits = _candidates(engine, question, snapshot)
-    passages = rank(engine, question, hits)
-    if not passages:
-        return _abstain(question, hits[:LEADS])
-    best = passages[0]
-    confidence = _confidence(engine, question, best)
-    if best.coverage < MIN_COVERAGE or confidence < MIN_CONFIDENCE:
-        return _abstain(question, tuple(p.hit for p in passages[:LEADS]), confidence)
+    judged = judge(engine, question, snapshot, embedder)
+    best = judged.passage
+    if best is None or not judged.answers:
+        return _abstain(engine, question, judged, embedder is None)
     text, highlights = _answer_text(best)
-    others = tuple(p.hit for p in passages[1:LEADS] if p.score >= 0.8 * best.score)
     return Answer(
         question=question.text,
         answerable=True,
         answer=text,
-        confidence=confidence,
-        citations=(_newest_copy(engine, best.hit, snapshot), *others),
+        confidence=judged.confidence,
+        citations=(_newest_copy(engine, best.hit, snapshot), *judged.others),
         highlights=highlights,
         lang=question.lang,
     )
 
 
-def _candidates(engine: Backend, question: Question, snapshot: str | None) -> tuple[Hit, ...]:
+def judge(
+    engine: Backend, question: Question, snapshot: str | None, embedder: Embedder | None
+) -> Judged:
+    """The best passage for `question` with its evidence and calibrated confidence."""
+    if not question.words:
+        return Judged(None, None, 0.0, (), ())
+    similarity = _similarity(embedder, question) if embedder else None
+    hits, priors = _candidates(engine, question, snapshot, embedder, similarity)
+    passages = rank(engine, question, hits, priors, similarity)
+    if not passages:
+        return Judged(None, None, 0.0, hits[:LEADS], ())
+    best = passages[0]
+    evidence = _evidence(engine, question, passages, hits)
+    value = confidence(evidence)
+    if _unknown_name(engine, question):  # a name the snapshots never mention
+        value /= 2
+    others = tuple(p.hit for p in passages[1:LEADS] if p.score >= 0.8 * best.score)
+    leads = tuple(p.hit for p in passages[:LEADS])
+    return Judged(best, evidence, value, leads, others)
+
+
+def _evidence(
+    engine: Backend, question: Question, passages: list[Passage], hits: tuple[Hit, ...]
+) -> Evidence:
+    best = passages[0]
+    second = passages[1].score if len(passages) > 1 else 0.0
+    return Evidence(
+        coverage=best.coverage,
+        typed=best.typed,
+        expects_type=1.0 if question.kind in _TYPED else 0.0,
+        margin=max(0.0, (best.score - second) / best.score) if best.score > 0 else 0.0,
+        first=1.0 if hits and hits[0].text == best.hit.text else 0.0,
+        missing=_missing(engine, question, best.hit),
+        similarity=best.similarity,
+    )
+
+
+def _missing(engine: Backend, question: Question, hit: Hit) -> float:
+    """The share of the question's specific parts (numbers, years, names) the paragraph
+    holds no word of: `le coût en 2015` when the text gives no 2015. A name of several
+    words is one part (`Czech Hop Growers Union` is there as `the union`)."""
+    groups = question.groups or tuple((i,) for i in range(len(question.words)))
+    parts = [
+        [question.words[i] for i in group]
+        for group in groups
+        if any(_is_specific(question, question.words[i]) for i in group)
+    ]
+    if not parts:
+        return 0.0
+    tokens = engine.tokens(hit.text, hit.lang)
+    plains = {t.plain for t in tokens}
+    stems = {stem for t in tokens for stem in t.stems}
+
+    def present(word: Word) -> bool:
+        return word.plain in plains or bool({s for _, s in word.stems} & stems)
+
+    absent = [part for part in parts if not any(present(w) for w in part)]
+    return len(absent) / len(parts)
+
+
+def _is_specific(question: Question, word: Word) -> bool:
+    return word.plain in question.names or _has_digit(word.raw)
+
+
+def _has_digit(text: str) -> bool:
+    return re.search(r"\d", text) is not None
+
+
+def _similarity(embedder: Embedder, question: Question) -> Similarity:
+    """The question's cosine to any text, passage vectors cached per process."""
+    vectors = _vectors.setdefault(id(embedder), Vectors(embedder))
+    asked = embedder.questions([question.text])[0]
+
+    def similarity(text: str) -> float:
+        return cosine(asked, vectors.of([text])[0])
+
+    return similarity
+
+
+def _candidates(
+    engine: Backend,
+    question: Question,
+    snapshot: str | None,
+    embedder: Embedder | None = None,
+    similarity: Similarity | None = None,
+) -> tuple[tuple[Hit, ...], tuple[float, ...]]:
+    """Paragraphs that may hold the answer, best first, and how well each ranked (0-1):
+    BM25 alone, or fused by reciprocal rank with the question's similarity."""
+    lexical = _lexical(engine, question, snapshot)
+    if embedder is None or similarity is None:
+        top = max((h.score for h in lexical), default=0.0) or 1.0
+        return lexical, tuple(h.score / top for h in lexical)
+    dense = _dense(engine, snapshot, similarity)
+    fused: dict[str, float] = {}
+    by_text: dict[str, Hit] = {}
+    for ranking, weight in ((lexical, 1.0), (dense, DENSE_WEIGHT)):
+        for position, hit in enumerate(ranking):
+            fused[hit.text] = fused.get(hit.text, 0.0) + weight / (RRF_K + position + 1)
+            by_text.setdefault(hit.text, hit)
+    order = sorted(fused, key=lambda text: -fused[text])[:CANDIDATES]
+    top = max((h.score for h in lexical), default=0.0) or 1.0
+    lexical_prior = {h.text: h.score / top for h in lexical}
+    priors = tuple((lexical_prior.get(t, 0.0) + lift(similarity(t))) / 2 for t in order)
+    return tuple(by_text[t] for t in order), priors
+
+
+def _dense(engine: Backend, snapshot: str | None, similarity: Similarity) -> tuple[Hit, ...]:
+    """The paragraphs most similar to the question, each text once."""
+    fields = {"kind": "paragraph", **({"snapshot": snapshot} if snapshot else {})}
+    paragraphs = _distinct(tuple(reversed(engine.documents(**fields))))
+    return tuple(sorted(paragraphs, key=lambda h: -similarity(h.text))[:CANDIDATES])
+
+
+def _lexical(engine: Backend, question: Question, snapshot: str | None) -> tuple[Hit, ...]:
     """Paragraphs that may hold the answer, each text once, those with every word first.
 
     Whoosh scores every paragraph an OR query matches, in Python: `Moscou` in a year of
@@ -104,14 +237,6 @@ def _distinct(hits: tuple[Hit, ...]) -> tuple[Hit, ...]:
     return tuple(kept)
 
 
-def _confidence(engine: Backend, question: Question, passage: Passage) -> float:
-    """Coverage of the question's words, discounted when the expected type is missing and
-    halved when the question names something the snapshots never mention."""
-    reliance = _TYPE_RELIANCE.get(question.kind, 0.7)
-    value = passage.coverage * (1 - reliance + reliance * passage.typed)
-    return value / 2 if _unknown_name(engine, question) else value
-
-
 def _unknown_name(engine: Backend, question: Question) -> bool:
     return any(
         word.plain in question.names and not engine.frequency("plain", word.plain)
@@ -132,12 +257,34 @@ def _answer_text(passage: Passage) -> tuple[str, tuple[tuple[int, int], ...]]:
     return " ".join(parts), tuple(highlights)
 
 
-def _abstain(question: Question, leads: tuple[Hit, ...], confidence: float = 0.0) -> Answer:
+def _abstain(engine: Backend, question: Question, judged: Judged, lexical: bool) -> Answer:
+    """No answer: the closest paragraphs as leads, those in the other language first
+    when the question's own language holds little of it and no embedder could bridge."""
+    text, leads = NOT_FOUND[question.lang], judged.leads
+    weak = judged.evidence is None or judged.evidence.coverage < 0.5
+    if lexical and weak and question.words:
+        foreign = _other_language(engine, question)
+        if foreign:
+            text, leads = text + _OTHER_LANGUAGE[question.lang], foreign
     return Answer(
         question=question.text,
         answerable=False,
-        answer=NOT_FOUND[question.lang],
-        confidence=confidence,
+        answer=text,
+        confidence=judged.confidence,
         citations=leads,
         lang=question.lang,
     )
+
+
+def _other_language(engine: Backend, question: Question) -> tuple[Hit, ...]:
+    """The paragraphs in the other language that hold a name of the question (`Kim`,
+    `VZLUSAT-3`) when no paragraph in its own language does: names cross languages
+    unchanged, common words do not."""
+    names = [w for w in question.words if w.plain in question.names]
+    if not names:
+        return ()
+    _, hits = engine.match(names, every=False, limit=4 * LEADS, kind="paragraph")
+    distinct = _distinct(hits)
+    if any(h.lang == question.lang for h in distinct):
+        return ()
+    return tuple(h for h in distinct if h.lang and h.lang != question.lang)[:LEADS]

@@ -11,18 +11,40 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from ..engine import Backend, Hit, Token
-from ._question import NAME, NUMBER, OTHER, PLACE, REASON, Question, fold, is_function_word
+from ._question import DATE, NAME, NUMBER, OTHER, PLACE, REASON, Question, fold, is_function_word
+from ._semantic import lift
 from ._sentences import split
 from ._spans import Candidate, Span, find, names, quotes
+from ._synonyms import SYNONYM, synonyms
 
 __all__ = ["Passage", "rank"]
 
 PARTIAL = 0.6  # a word sharing a long prefix (`chairs`/`chairman`) counts this much
 _NAME_WEIGHT = 1.5  # a proper noun of the question matters more than a common word
 _PAIR_COST = 0.05  # so a neighbour joins only when it adds to the answer
+UNTYPED = 0.7  # a date or number question's passage without any date or number
+PHRASE_ALONE = 0.5  # a word of a question's phrase found without the rest of it
+TOPIC = 0.5  # a word found only in the article's title or first paragraph
+MAX_PAIR_CHARS = 450  # two sentences longer than this: the better one stands alone
+# How far the question's similarity to a sentence moves its score (semantic extra only),
+# and the paragraph's retrieval prior then (it holds the paragraph's similarity too).
+SIMILARITY_WEIGHT, SEMANTIC_PRIOR_WEIGHT = 1.0, 0.3
+# Questions about money (`combien coûte`, `how much did it cost`) want a sum of money.
+_MONEY_WORDS = re.compile(
+    r"\b(?:co[uû]t\w*|prix|pa(?:ie|y)\w*|salaires?|budget|facture|d[ée]pens\w*|tarifs?|"
+    r"cost\w*|price\w*|paid|salar\w+|earn\w*|spend\w*|spent|fee)\b",
+    re.IGNORECASE,
+)
+_MONEY_UNITS = re.compile(
+    r"\b(?:couronnes?|euros?|dollars?|korun(?:a|as|y)|livres?|francs?|yens?|pounds?|"
+    r"CZK|EUR|USD|GBP|CHF)\b|[€$£]",
+    re.IGNORECASE,
+)
+Similarity = Callable[[str], float]  # the question's cosine to a text
 # Sentences opening on these lean on the one before (`Il`, `Cette combinaison`, `They`).
 _ANAPHORS = frozenset(
     """
@@ -47,13 +69,30 @@ class Passage:
     score: float
     coverage: float  # weighted share of the question's words found, 0-1
     typed: float  # how much the best span looks like the expected answer, 0-1
+    similarity: float = 0.0  # the question's cosine to the main sentence (semantic extra)
 
 
-def rank(engine: Backend, question: Question, hits: tuple[Hit, ...]) -> list[Passage]:
-    """The best passage of each hit, best first."""
+def rank(
+    engine: Backend,
+    question: Question,
+    hits: tuple[Hit, ...],
+    priors: tuple[float, ...] | None = None,
+    similarity: Similarity | None = None,
+) -> list[Passage]:
+    """The best passage of each hit, best first. `priors` (0-1) say how well retrieval
+    ranked each hit (default: its BM25 score against the best); `similarity` adds the
+    question's semantic similarity to each sentence."""
     weights = _weights(engine, question)
     top = max((h.score for h in hits), default=0.0) or 1.0
-    passages = [_best(engine, question, weights, hit, hit.score / top) for hit in hits]
+    priors = priors or tuple(h.score / top for h in hits)
+    topics: dict[str, list[float]] = {}
+    for hit in hits:
+        if hit.snapshot not in topics:
+            topics[hit.snapshot] = _topic(engine, question, hit)
+    passages = [
+        _best(engine, question, weights, hit, prior, topics[hit.snapshot], similarity)
+        for hit, prior in zip(hits, priors, strict=True)
+    ]
     return sorted((p for p in passages if p), key=lambda p: -p.score)
 
 
@@ -73,6 +112,8 @@ def _weights(engine: Backend, question: Question) -> list[float]:
 def _strength(word_plain: str, word_stems: frozenset[str], token: Token) -> float:
     if token.plain == word_plain or word_stems & token.stems:
         return 1.0
+    if _synonymous(word_plain, token.plain):
+        return SYNONYM
     shorter = min(len(word_plain), len(token.plain))
     common = len(_common_prefix(word_plain, token.plain))
     return PARTIAL if common >= 5 and common >= 0.8 * shorter else 0.0
@@ -86,7 +127,13 @@ def _common_prefix(a: str, b: str) -> str:
 
 
 def _best(
-    engine: Backend, question: Question, weights: list[float], hit: Hit, prior: float
+    engine: Backend,
+    question: Question,
+    weights: list[float],
+    hit: Hit,
+    prior: float,
+    topic: list[float],
+    similarity: Similarity | None = None,
 ) -> Passage | None:
     tokens = engine.tokens(hit.text, hit.lang)
     sentences = split(hit.text)
@@ -100,22 +147,75 @@ def _best(
             found[i] = _candidates(question, hit.text, sentences[i], per_sentence[i])
         return found[i]
 
+    similar = [similarity(hit.text[a:b]) if similarity else 0.0 for a, b in sentences]
+    phrases = _phrases(question)
     units: list[tuple[int, ...]] = [(i,) for i in range(len(sentences))]
-    units += [(i, i + 1) for i in range(len(sentences) - 1)]
+    units += [
+        (i, i + 1)
+        for i in range(len(sentences) - 1)
+        if sentences[i + 1][1] - sentences[i][0] <= MAX_PAIR_CHARS
+    ]
     best: Passage | None = None
     for unit in units:
         tokens = [t for i in unit for t in per_sentence[i]]
         strengths, matched = _matches(question, tokens)
+        strengths = [max(a, b) for a, b in zip(strengths, topic, strict=True)]
+        strengths = _phrased(strengths, phrases)
         if not matched and best is not None:
             continue  # holds none of the question: cannot beat a passage that does
         spans = [(c, sentences[i]) for i in unit for c in candidates(i)]
         unit_spans = [sentences[i] for i in unit]
         coverage = _coverage(question, weights, strengths)
         passage = _score(question, hit, prior, unit_spans, tokens, matched, coverage, spans)
+        passage = _with_similarity(passage, sentences, similar, prior)
         if best is None or passage.score > best.score:
             best = passage
     assert best is not None
     return _with_antecedent(best, sentences, hit)
+
+
+def _phrases(question: Question) -> list[tuple[int, int]]:
+    """Pairs of common words written as one phrase in the question, side by side or
+    across one short word (`mise en service`, `interest rate`); names have their own
+    rule (`groups`)."""
+    pairs, position, ends = [], 0, []
+    for word in question.words:
+        start = question.text.find(word.raw, position)
+        ends.append((start, start + len(word.raw)) if start >= 0 else (-1, -1))
+        position = start + len(word.raw) if start >= 0 else position
+    for i in range(len(ends) - 1):
+        (_, left_end), (right_start, _) = ends[i], ends[i + 1]
+        gap = question.text[left_end:right_start] if left_end >= 0 <= right_start else "x"
+        named = {question.words[k].plain for k in (i, i + 1)} & question.names
+        if not named and re.fullmatch(r"\s+(?:[^\W\d_]{1,3}['’\s]+)?", gap):
+            pairs.append((i, i + 1))
+    return pairs
+
+
+def _phrased(strengths: list[float], phrases: list[tuple[int, int]]) -> list[float]:
+    """A word of a phrase found without the rest of its phrase counts half: `mise` in
+    `Ostrava mise sur le tramway` is not the `mise en service` asked about."""
+    adjusted = list(strengths)
+    for i, j in phrases:
+        if bool(strengths[i]) != bool(strengths[j]):
+            for k in (i, j):
+                adjusted[k] = strengths[k] * PHRASE_ALONE
+    return adjusted
+
+
+def _topic(engine: Backend, question: Question, hit: Hit) -> list[float]:
+    """How far each question word is the subject of the whole article (its title or
+    first paragraph hold it), which every paragraph of the article is about: `le projet`
+    of ¶2 is the `ligne D` of ¶1."""
+    lead = [
+        h.text
+        for kind, number in (("title", None), ("paragraph", "1"))
+        for h in engine.documents(kind=kind, snapshot=hit.snapshot)
+        if number is None or h.paragraph == 1
+    ]
+    tokens = [t for text in lead for t in engine.tokens(text, hit.lang)]
+    strengths, _ = _matches(question, tokens)
+    return [TOPIC * value for value in strengths]
 
 
 def _score(
@@ -132,15 +232,33 @@ def _score(
     the paragraph's BM25 rank; two sentences pay a little for their length."""
     proximity = _proximity(tokens, matched)
     span, typed, main = _pick(question, hit.text, candidates, matched, unit)
-    if question.kind == NUMBER and question.focus and not _mentions(tokens, question.focus):
-        # `What is the population of Japan?` wants a population: any other number in a
-        # sentence about Japan answers something else.
+    main_tokens = [t for t in tokens if main[0] <= t.start < main[1]]
+    if question.kind == NUMBER and question.focus and not _mentions(main_tokens, question.focus):
+        # `What is the population of Japan?` wants a population: any other number, even
+        # in the sentence beside the one about salaries, answers something else.
         span, typed = None, 0.0
+    if span and question.kind == NUMBER and _MONEY_WORDS.search(question.text):
+        # `Combien coûte…` wants a sum of money, not `986 places`.
+        typed *= 1.0 if _MONEY_UNITS.search(hit.text[span[0] : span[1]]) else 0.3
     # Without an expected type (`quel traité`, `what does`), a focus span only helps.
     type_term = typed if question.kind != OTHER else 0.5 + 0.3 * typed
     score = 0.6 * coverage + 0.1 * proximity + 0.2 * type_term + 0.1 * prior
+    if question.kind in (DATE, NUMBER) and not span:
+        score *= UNTYPED  # `combien coûte` answered by a sentence without any number
     score -= _PAIR_COST * (len(unit) - 1)
     return Passage(hit, tuple(unit), main, span, score, coverage, typed)
+
+
+def _with_similarity(
+    passage: Passage, sentences: list[Span], similar: list[float], prior: float
+) -> Passage:
+    """The passage scored up by the question's similarity to its main sentence, and its
+    paragraph's retrieval prior weighed more (it holds the paragraph's similarity)."""
+    cosine = similar[sentences.index(passage.main)] if passage.main in sentences else 0.0
+    if not cosine:
+        return passage
+    bonus = SIMILARITY_WEIGHT * lift(cosine) + (SEMANTIC_PRIOR_WEIGHT - 0.1) * prior
+    return replace(passage, score=passage.score + bonus, similarity=cosine)
 
 
 def _coverage(question: Question, weights: list[float], strengths: list[float]) -> float:
@@ -163,7 +281,19 @@ def _mentions(tokens: list[Token], focus: str) -> bool:
     `vitesse`)."""
     stem = focus[: max(4, len(focus) - 2)]
     return any(
-        t.plain.startswith(stem) or len(t.plain) >= 4 and focus.startswith(t.plain) for t in tokens
+        t.plain.startswith(stem)
+        or len(t.plain) >= 4
+        and focus.startswith(t.plain)
+        or _synonymous(focus, t.plain)
+        for t in tokens
+    )
+
+
+def _synonymous(word: str, other: str) -> bool:
+    """Whether `other` is a synonym of `word`, either of them perhaps in the plural."""
+    forms = {word, word.removesuffix("s")}
+    return any(
+        other in synonyms(form) or other.removesuffix("s") in synonyms(form) for form in forms
     )
 
 

@@ -42,6 +42,7 @@ _QUESTION_WORDS = {
         pourquoi comment quoi qui que qu est-ce les ils elles cet cette ces dont y a-t-il
         t fait faire font sont ont est été selon article texte snapshot page dit dire
         peut peuvent doit doivent il elle on actuellement aujourd hui depuis
+        appelle appellent nomme nomment
         """.split()
     ),
     "en": frozenset(
@@ -187,7 +188,17 @@ def is_function_word(word: str) -> bool:
     return any(word in _STOP[lang] or word in _QUESTION_WORDS[lang] for lang in _STOP)
 
 
+# French nouns that end in -s, -x or -z in the singular too: never strip their ending.
+_INVARIABLE = frozenset(
+    "pays prix temps cours corps fois poids mois avis choix repas bus campus virus "
+    "processus succes acces progres proces discours recours secours series news".split()
+)
+
+
 def _singular(word: str) -> str:
+    """The singular of a folded noun: `villes` is `ville`, but `pays` stays `pays`."""
+    if word in _INVARIABLE or word in _FOCUS:
+        return word
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"  # countries
     return word[:-1] if len(word) > 3 and word.endswith("s") else word

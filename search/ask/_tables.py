@@ -35,9 +35,14 @@ _STRONG_CUES = frozenset(
 _TARGET_BEFORE = frozenset("en in into to vers contre against".split())
 _SOURCE_BEFORE = frozenset("pour for per par".split())
 # Where a question names the other currency of a rate, known or not.
+# A determiner may come between (`in the Czech currency`): the word after it is the
+# candidate, and a word followed by a generic noun for money (`Czech currency`) describes
+# a currency instead of naming one.
+_DETERMINER = r"(?:(?:the|a|an|its|their|la|le|les|l['’]|une?|sa|leur)\s*)?"
+_MONEY_NOUN = r"(?!\s+(?:currency|currencies|money|monnaie|devise|devises)\b)"
 _UNKNOWN = (
     r"/\s*([A-Za-z]{3})\b",
-    r"\b(?:en|in|into|contre|against)\s+([^\W\d_]{3,})",
+    rf"\b(?:en|in|into|contre|against)\s+(?>{_DETERMINER})([^\W\d_]{{3,}})\b{_MONEY_NOUN}",
     r"\b(?:how many\s+|how much\s+|combien d(?:e\s+|['’]))([^\W\d_]{3,})\s+(?:for|per|pour|par)\s+"
     r"(?:one|an?|une?|\d)",
 )
