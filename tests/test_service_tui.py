@@ -1,0 +1,43 @@
+"""The TUI as a client: the same app over `HttpBackend` and a real `search serve`."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from textual.widgets import Input
+
+from index import IndexDir
+from search.engine import HttpBackend
+from tests.conftest import SAMPLE_ID
+from tests.service_support import running_server
+from tests.test_tui import results_of, settle
+from tui import make_app
+from tui.chat import AnswerMessage
+
+TREATY = "Quel traité Moscou et Pyongyang ont-ils signé ?"
+
+
+def test_tui_over_a_server(sample_index: IndexDir, tmp_path: Path) -> None:
+    with running_server(sample_index.root, tmp_path, "--timeout", "300") as server:
+        client = HttpBackend(server.url, timeout=300)
+
+        async def main() -> None:
+            # The local folder is only shown in the status line: the index is the server's.
+            app = make_app(IndexDir(tmp_path / "unused"), client)
+            async with app.run_test(size=(120, 40)) as pilot:
+                await pilot.pause(0.2)
+                await pilot.press(*"Kour")
+                await settle(pilot)
+                assert results_of(app) == [f"{SAMPLE_ID}:p3"]
+                app.query_one("#query", Input).value = TREATY
+                await pilot.press("enter")
+                await settle(pilot)
+                (message,) = app.query(AnswerMessage)
+                assert message.answer.answerable
+                assert message.answer.citations[0].paragraph == 1
+
+        try:
+            asyncio.run(main())
+        finally:
+            client.close()
