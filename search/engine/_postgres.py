@@ -1,0 +1,410 @@
+"""The PostgreSQL backend: the seam over the tables `index.postgres` builds.
+
+Words are analysed in Python as the Whoosh index analyses them (`words`, `tokens`, the
+highlights), and in SQL by the text search configurations `index.postgres` creates, over
+the same pre-normalised text: a word matches as typed (`plain`), by its French or English
+stem, as a prefix when it is the last one, or one typo away. Every answer is one SQL
+statement, so it comes from one committed state however builds commit meanwhile.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any
+
+import psycopg
+from whoosh.support.levenshtein import damerau_levenshtein
+
+from index import SnapshotInfo
+from index.analysis import LANGUAGES, TOKEN, analyzer_for
+from index.errors import IndexDamagedError, IndexMissingError
+from index.postgres import SCHEMA_VERSION, connect, describe, mapped_errors
+
+from ._pgsql import (
+    COLUMNS,
+    ORDER,
+    SCORE,
+    TEXT_FIELDS,
+    Builder,
+    Match,
+    Page,
+    Sql,
+    build_match,
+    equal,
+    keyword,
+    quoted,
+    restrict,
+)
+from ._query import FUZZY_MIN_LENGTH, words
+from ._syntax import Text, last_text, parse_query
+from ._types import Hit, Results, Span, Token, UnknownSnapshotError, Word
+from ._whoosh import MAX_QUERY_WORDS, MAX_TYPO_WORD
+
+__all__ = ["PostgresBackend"]
+
+
+class PostgresBackend:
+    """The `Backend` over a PostgreSQL database built by `index.postgres.build`.
+
+    Reads go to `read_url` when given (a streaming replica), else to `url`.
+    """
+
+    def __init__(self, url: str, read_url: str | None = None) -> None:
+        self.url = url
+        self.read_url = read_url or url
+        self.where = describe(self.read_url)
+        self._analyzers = {name: analyzer_for(name) for name in TEXT_FIELDS}
+        self._lock = threading.Lock()
+        self._conn = connect(self.read_url, autocommit=True)
+        self._snapshots: list[SnapshotInfo] | None = None
+        try:
+            self._generation = self._check_schema()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def _check_schema(self) -> int:
+        row = self._one("SELECT to_regclass('schema_version') IS NOT NULL")
+        if not (row and row[0]):
+            raise IndexMissingError(
+                f"no snapsearch index in {self.where} yet; build one with "
+                "`search --backend URL index build PATH…`"
+            )
+        version = self._one("SELECT max(version) FROM schema_version")
+        if not version or version[0] != SCHEMA_VERSION:
+            raise IndexDamagedError(
+                f"{self.where}: the index has schema {version and version[0]}, this snapsearch "
+                f"reads {SCHEMA_VERSION}; rebuild it with `search --backend URL index build "
+                "--rebuild PATH…` (or upgrade snapsearch)"
+            )
+        generation = self._one("SELECT generation FROM state")
+        return int(generation[0]) if generation else 0
+
+    def refresh(self) -> None:
+        """See the latest commit: every query already does; after a build, forget the
+        snapshot list (one small query when nothing changed)."""
+        row = self._one("SELECT generation FROM state")
+        generation = int(row[0]) if row else 0
+        if generation != self._generation:
+            self._generation, self._snapshots = generation, None
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def _rows(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement (one consistent state) and fetch its rows; a connection the
+        server dropped (a restart, a failover) is opened again once."""
+        with self._lock, mapped_errors(self.read_url):
+            for attempt in (1, 2):
+                if self._conn.closed or self._conn.broken:
+                    self._conn = connect(self.read_url, autocommit=True)
+                try:
+                    return self._conn.execute(query.encode(), params).fetchall()
+                except psycopg.OperationalError:
+                    if attempt == 2 or not self._conn.broken:
+                        raise
+            raise AssertionError("unreachable")
+
+    def _one(self, query: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        rows = self._rows(query, params)
+        return rows[0] if rows else None
+
+    # ------------------------------------------------------------------ snapshots
+
+    def snapshots(self) -> list[SnapshotInfo]:
+        """The snapshots in the database, oldest first (read once per refresh)."""
+        if self._snapshots is None:
+            rows = self._rows(
+                "SELECT id, info->>'date', documents, sha256, path, headline FROM snapshots "
+                "ORDER BY info->>'date', id"
+            )
+            self._snapshots = [SnapshotInfo(*row) for row in rows]
+        return list(self._snapshots)
+
+    def resolve_snapshot(self, snapshot: str | None) -> str | None:
+        """The id `snapshot` stands for (`latest` is the newest), or raise if unknown."""
+        if snapshot is None:
+            return None
+        known = self.snapshots()
+        if snapshot == "latest":
+            return known[-1].id if known else None
+        if not any(info.id == snapshot for info in known):
+            raise UnknownSnapshotError(
+                f"no snapshot {snapshot!r} in the index; `search index status` lists them"
+            )
+        return snapshot
+
+    def document_count(self) -> int:
+        """How many documents the database holds."""
+        row = self._one("SELECT coalesce(sum(documents), 0) FROM snapshots")
+        return int(row[0]) if row else 0
+
+    # ------------------------------------------------------------------ analysis
+
+    def words(self, text: str) -> list[Word]:
+        """`text` split into words and analysed as the index analyses documents; only the
+        first `MAX_QUERY_WORDS` count."""
+        return words(_first_words(text), self._analyzers)[:MAX_QUERY_WORDS]
+
+    def tokens(self, text: str, lang: str | None) -> list[Token]:
+        """Every word of `text` with its stems in `lang` (French and English when None)."""
+        stems: dict[int, set[str]] = {}
+        for name in (lang,) if lang else LANGUAGES:
+            for token in self._analyzers[name](text, chars=True):
+                stems.setdefault(token.startchar, set()).add(token.text)
+        return [
+            Token(t.startchar, t.endchar, t.text, frozenset(stems.get(t.startchar, ())))
+            for t in self._analyzers["plain"](text, chars=True)
+        ]
+
+    # ------------------------------------------------------------------ searching
+
+    def search(
+        self,
+        text: str,
+        *,
+        limit: int | None = 10,
+        kind: str | None = None,
+        snapshot: str | None = None,
+        prefix_last: bool = True,
+        offset: int = 0,
+        since: str | None = None,
+        until: str | None = None,
+        sort: str = "relevance",
+    ) -> Results:
+        """Documents matching `text` (the query syntax of `parse_query`), best first and
+        newest first on ties, or by date (`sort`); one typo is forgiven on words of 5+
+        letters when a query of plain words matches nothing exactly."""
+        if sort not in ORDER:
+            raise ValueError(f"sort must be one of {', '.join(ORDER)}, not {sort!r}")
+        parsed = parse_query(text)
+        given = {"kind": kind, "snapshot": snapshot, "since": since, "until": until}
+        where = {**parsed.filters, **{name: value for name, value in given.items() if value}}
+        resolved = self.resolve_snapshot(where.get("snapshot"))
+        filters = restrict(where.get("kind"), resolved, where.get("since"), where.get("until"))
+        prefix = last_text(parsed.node) if prefix_last and parsed.ends_in_word else None
+        page = Page(limit, offset, sort, collapse=resolved is None)
+        builder = Builder(self.words, {})
+        match = builder.finish(builder.node(parsed.node, prefix))
+        if match is None:
+            return Results(text, 0, ())
+        total, hits = self._run(match, filters, page)
+        typed = self.words(parsed.node.text) if isinstance(parsed.node, Text) else []
+        if total or not any(len(w.plain) >= FUZZY_MIN_LENGTH for w in typed):
+            return Results(text, total, hits)
+        typos = {
+            w.plain: self.within_one_typo(w.plain)
+            for w in typed
+            if len(w.plain) >= FUZZY_MIN_LENGTH
+        }
+        builder = Builder(self.words, typos)
+        match = builder.finish(builder.node(parsed.node, prefix))
+        assert match is not None
+        total, hits = self._run(match, filters, page)
+        return Results(text, total, hits, fuzzy=bool(total))
+
+    def match(
+        self,
+        words: Sequence[Word],
+        *,
+        every: bool = True,
+        limit: int | None = 10,
+        kind: str | None = None,
+        snapshot: str | None = None,
+    ) -> tuple[int, tuple[Hit, ...]]:
+        """Documents holding every one (or, not `every`, any) of `words` in any form."""
+        match = build_match(words, prefix_last=False, every=every)
+        if match is None:
+            return 0, ()
+        return self._run(match, restrict(kind, snapshot), Page(limit))
+
+    def count(
+        self, phrases: Sequence[Sequence[Word]], *, kind: str, since: str | None = None
+    ) -> int:
+        """How many documents of `kind` dated `since` or later hold every word of at least
+        one of `phrases`."""
+        matches = [m for phrase in phrases if (m := build_match(phrase, prefix_last=False))]
+        if not matches:
+            return 0
+        filters = restrict(kind, None, since)
+        filters.add(
+            "(" + " OR ".join(m.condition for m in matches) + ")",
+            *itertools.chain.from_iterable(m.params for m in matches),
+        )
+        row = self._one(f"SELECT count(*) FROM documents d WHERE {filters.where()}", filters.params)
+        return int(row[0]) if row else 0
+
+    def frequency(self, field: str, term: str) -> int:
+        """How many documents hold `term` in `field` (`plain`, `fr`, `en`, `kind`…)."""
+        if field in TEXT_FIELDS:
+            condition = f"d.tsv_{field} @@ %s::tsquery"
+            param = quoted(term)
+        else:
+            condition, param = f"d.{keyword(field)} = %s", term
+        row = self._one(f"SELECT count(*) FROM documents d WHERE {condition}", (param,))
+        return int(row[0]) if row else 0
+
+    def within_one_typo(self, word: str) -> list[str]:
+        """Indexed words one typo from `word` (a letter added, dropped, changed or two
+        swapped), sharing its first letter, as the Whoosh engine forgives them."""
+        if len(word) > MAX_TYPO_WORD:
+            return []
+        rows = self._rows(
+            "SELECT word FROM words WHERE word LIKE %s AND length(word) BETWEEN %s AND %s "
+            "AND levenshtein_less_equal(word, %s, 2) <= 2",
+            (word[0] + "%", len(word) - 1, len(word) + 1, word),
+        )
+        return sorted(w for (w,) in rows if damerau_levenshtein(w, word, 1) <= 1)
+
+    def _run(self, match: Match, filters: Sql, page: Page) -> tuple[int, tuple[Hit, ...]]:
+        """The count of matching documents and the hits of `page`, best first and newest
+        first on equal scores (or by date); when collapsing, a text on several days is one
+        hit (its newest copy) listing every date it is on."""
+        group = "coalesce(d.digest, d.id)" if page.collapse else "d.id"
+        order = ORDER[page.sort]
+        query = f"""
+            WITH m AS MATERIALIZED (
+                SELECT d.id, d.day, d.snapshot, {group} AS grp, {SCORE} AS score
+                FROM documents d WHERE {filters.where()} AND {match.condition}
+            ), top AS (
+                SELECT grp, max(score) AS score, max(day) AS newest,
+                       array_agg(DISTINCT day ORDER BY day) AS days
+                FROM m GROUP BY grp ORDER BY {order.format(t="")}, grp LIMIT %s OFFSET %s
+            )
+            SELECT (SELECT count(*) FROM m), top.score, top.days, {COLUMNS}
+            FROM top
+            CROSS JOIN LATERAL (
+                SELECT m.id, m.day FROM m WHERE m.grp = top.grp
+                ORDER BY m.day DESC, m.snapshot DESC LIMIT 1
+            ) pick
+            JOIN documents d ON d.id = pick.id AND d.day = pick.day
+            ORDER BY {order.format(t="top.")}, top.grp
+        """
+        params = [*match.score_params, *filters.params, *match.params, page.limit, page.offset]
+        rows = self._rows(query, params)
+        if not rows:
+            total = 0 if page.offset == 0 else self._count(match, filters)
+            return total, ()
+        hits = []
+        for _, score, days, *fields in rows:
+            hit = self._hit(fields, float(score), match)
+            if page.collapse and hit.kind in ("paragraph", "title"):
+                hit = replace(hit, dates=tuple(day.isoformat() for day in days))
+            hits.append(hit)
+        return int(rows[0][0]), tuple(hits)
+
+    def _count(self, match: Match, filters: Sql) -> int:
+        row = self._one(
+            f"SELECT count(*) FROM documents d WHERE {filters.where()} AND {match.condition}",
+            [*filters.params, *match.params],
+        )
+        return int(row[0]) if row else 0
+
+    # ------------------------------------------------------------------ documents
+
+    def document(self, doc_id: str, highlight: str = "") -> Hit | None:
+        """The document `doc_id` (e.g. `snapshot:p4`), the words of `highlight` marked."""
+        row = self._one(f"SELECT {COLUMNS} FROM documents d WHERE d.id = %s LIMIT 1", (doc_id,))
+        if row is None:
+            return None
+        return self._hit(row, 0.0, build_match(self.words(highlight), prefix_last=True))
+
+    def documents(self, **fields: str) -> list[Hit]:
+        """Every document whose fields equal `fields`, oldest snapshot first."""
+        where = equal(fields)
+        rows = self._rows(
+            f"SELECT {COLUMNS} FROM documents d WHERE {where.where()} "
+            "ORDER BY d.day, d.snapshot, d.id",
+            where.params,
+        )
+        return [self._hit(row, 0.0, None) for row in rows]
+
+    def newest(self, limit: int | None, **fields: str) -> list[Hit]:
+        """The documents whose fields equal `fields`, newest snapshot first, at most `limit`."""
+        where = equal(fields)
+        rows = self._rows(
+            f"SELECT {COLUMNS} FROM documents d WHERE {where.where()} "
+            "ORDER BY d.day DESC, d.snapshot DESC, d.id LIMIT %s",
+            [*where.params, limit],
+        )
+        return [self._hit(row, 0.0, None) for row in rows]
+
+    def newest_copy(self, hit: Hit) -> Hit:
+        """The same text of the same kind in the newest snapshot that holds it, with the
+        score and highlights of `hit`."""
+        row = self._one(
+            f"SELECT {COLUMNS} FROM documents d WHERE d.kind = %s AND d.digest = "
+            "(SELECT digest FROM documents WHERE id = %s LIMIT 1) "
+            "ORDER BY d.day DESC, d.snapshot DESC LIMIT 1",
+            (hit.kind, hit.id),
+        )
+        if row is None or row[0] == hit.id:
+            return hit
+        return replace(self._hit(row, hit.score, None), highlights=hit.highlights)
+
+    def values(self, field: str) -> list[str]:
+        """Every value a keyword field holds (`code`, `series`…), sorted."""
+        if field == "plain":
+            return [w for (w,) in self._rows("SELECT word FROM words ORDER BY word")]
+        column = keyword(field)
+        rows = self._rows(
+            f'SELECT DISTINCT {column} COLLATE "C" FROM documents WHERE {column} IS NOT NULL '
+            "ORDER BY 1"
+        )
+        return [str(value) for (value,) in rows]
+
+    # ------------------------------------------------------------------ hits
+
+    def _hit(self, row: Sequence[Any], score: float, match: Match | None) -> Hit:
+        doc_id, kind, snapshot, day, paragraph, code, name, lang, text, data = row
+        langs = LANGUAGES if lang is None else (lang,)
+        return Hit(
+            id=doc_id,
+            kind=kind,
+            snapshot=snapshot,
+            date=day.isoformat(),
+            paragraph=paragraph,
+            code=code,
+            name=name,
+            lang=lang,
+            score=score,
+            text=text,
+            highlights=self.highlight(text, match, langs) if match else (),
+            data=data,
+        )
+
+    def highlight(self, text: str, match: Match, langs: Iterable[str]) -> tuple[Span, ...]:
+        """Spans of `text` whose words are a matched word, begin with a matched prefix, or
+        share a matched stem, as the Whoosh engine marks them; merged."""
+        spans: set[Span] = set()
+        for token in self._analyzers["plain"](text, chars=True):
+            if token.text in match.plain or token.text.startswith(tuple(match.prefixes)):
+                spans.add((token.startchar, token.endchar))
+        for lang in langs:
+            wanted = match.stems.get(lang)
+            if wanted:
+                for token in self._analyzers[lang](text, chars=True):
+                    if token.text in wanted:
+                        spans.add((token.startchar, token.endchar))
+        return _merge(sorted(spans))
+
+
+def _first_words(text: str) -> str:
+    """`text` cut after its `MAX_QUERY_WORDS`-th word, before analysing it word by word."""
+    ends = [m.end() for m in itertools.islice(TOKEN.finditer(text), MAX_QUERY_WORDS)]
+    return text[: ends[-1]] if len(ends) == MAX_QUERY_WORDS else text
+
+
+def _merge(spans: list[Span]) -> tuple[Span, ...]:
+    merged: list[Span] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
