@@ -5,14 +5,18 @@ Exit codes follow grep: 0 found, 1 nothing found, 2 error (one `error: …` line
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from index import (
+    BuildReport,
     IndexDir,
     SnapsearchError,
     build,
@@ -24,6 +28,7 @@ from index.build import DEFAULT_LOCK_WAIT
 from index.parse import DEFAULT_MAX_BYTES
 from index.watch import DEFAULT_SETTLE
 
+from . import _render
 from ._render import (
     ProgressBar,
     emit,
@@ -38,7 +43,8 @@ from ._render import (
     say,
     summary,
 )
-from .engine import KINDS, Backend, WhooshEngine
+from ._status import status_document
+from .engine import KINDS, SORTS, Backend, WhooshEngine
 
 if TYPE_CHECKING:
     pass
@@ -46,6 +52,17 @@ if TYPE_CHECKING:
 __all__ = ["cli", "main"]
 
 FOUND, NOT_FOUND, ERROR = 0, 1, 2
+
+QUERY_EXAMPLES = """\b
+Examples:
+  search query Koursk
+  search query '"Corée du Nord"'            a phrase
+  search query -- 'Moscou -Pyongyang'       exclusion (-- before a leading -)
+  search query 'Moscou OR Prague'           either word
+  search query '(euro OR dollar) kind:rate' grouped, rates only
+  search query sanctions --since 2026-11-01 --sort newest
+  search query dollar --count
+"""
 
 
 class _Group(click.Group):
@@ -102,10 +119,47 @@ _fail = _Fail()
     envvar="SEARCH_INDEX",
     help="Index folder [env SEARCH_INDEX; default: the user data folder].",
 )
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Styles on a terminal; never with NO_COLOR set, unless always.",
+)
+@click.option(
+    "--server",
+    metavar="URL",
+    envvar="SEARCH_SERVER",
+    help="Use a running `search serve` (http://host:port) instead of the index folder "
+    "[env SEARCH_SERVER; SEARCH_TOKEN holds its token if it needs one].",
+)
+@click.option(
+    "--backend",
+    metavar="URL",
+    envvar="SEARCH_BACKEND",
+    help="Use a PostgreSQL database (postgresql://user@host:port/db) instead of the index "
+    "folder, for builds and reads [env SEARCH_BACKEND].",
+)
+@click.option(
+    "--read-url",
+    metavar="URL",
+    envvar="SEARCH_READ_URL",
+    help="With --backend: read from this PostgreSQL URL (a replica) [env SEARCH_READ_URL].",
+)
 @click.version_option(package_name="snapsearch")
 @click.pass_context
-def cli(ctx: click.Context, index_path: Path | None) -> None:
+def cli(
+    ctx: click.Context,
+    index_path: Path | None,
+    color: str,
+    server: str | None,
+    backend: str | None,
+    read_url: str | None,
+) -> None:
     """Search and question snapshots of a news page, offline."""
+    ctx.meta[_BACKEND] = _database(backend, read_url)
+    _render.color = color
+    ctx.meta[_SERVER] = server
     # A command reads a few blocks and exits: copying whole segments at open costs more.
     ctx.obj = IndexDir(index_path or default_root(), mmap=False)
 
@@ -144,7 +198,7 @@ def build_command(
 ) -> int:
     """Index snapshot files, or folders of them (*.txt); only new and changed ones are read."""
     with ProgressBar() as progress:
-        report = build(
+        report = _build(
             index_dir,
             list(paths),
             rebuild=rebuild,
@@ -157,7 +211,7 @@ def build_command(
     if as_json:
         print_json(report.to_json())
     else:
-        say(summary(report, index_dir))
+        say(summary(report, _shown(index_dir)))
     return ERROR if report.failed else FOUND
 
 
@@ -166,6 +220,8 @@ def build_command(
 @click.pass_obj
 def status_command(index_dir: IndexDir, as_json: bool) -> int:
     """List the snapshots in the index."""
+    if _database_given() is not None:
+        return _database_status(as_json)
     if index_dir.exists():
         engine = WhooshEngine(index_dir)
         try:
@@ -174,16 +230,10 @@ def status_command(index_dir: IndexDir, as_json: bool) -> int:
             engine.close()
     else:
         snapshots, documents = [], 0
-    reclaimable = index_dir.reclaimable_bytes() if index_dir.root.is_dir() else 0
+    document = status_document(index_dir, snapshots, documents)
+    reclaimable = document["reclaimable_bytes"]
     if as_json:
-        print_json(
-            {
-                "index": str(index_dir.root),
-                "documents": documents,
-                "reclaimable_bytes": reclaimable,
-                "snapshots": [vars(s) for s in snapshots],
-            }
-        )
+        print_json(document)
     elif not snapshots:
         say(f"No index at {index_dir.root} yet; build one with `search index build PATH…`.")
     else:
@@ -196,32 +246,106 @@ def status_command(index_dir: IndexDir, as_json: bool) -> int:
     return FOUND if snapshots else NOT_FOUND
 
 
-@cli.command("query")
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@cli.command("query", epilog=QUERY_EXAMPLES)
 @click.argument("text", nargs=-1, required=True)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (--format json).")
+@click.option(
+    "--format",
+    "form",
+    type=click.Choice(["text", "json", "ndjson"]),
+    default="text",
+    show_default=True,
+    help="ndjson: one hit per line.",
+)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=10, show_default=True, help="Show N hits."
+)
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip the first N hits.")
 @click.option("--kind", type=click.Choice(KINDS), help="Only documents of this kind.")
-@click.option("--snapshot", metavar="ID|latest", help="Only this snapshot.")
+@click.option(
+    "--snapshot",
+    metavar="ID|latest|DATE",
+    help="Only this snapshot, or this day.",
+    shell_complete=lambda ctx, param, incomplete: _complete(ctx, incomplete, "snapshot"),
+)
+@click.option("--since", type=_DATE, help="Only snapshots of this day (YYYY-MM-DD) or later.")
+@click.option("--until", type=_DATE, help="Only snapshots of this day (YYYY-MM-DD) or earlier.")
+@click.option(
+    "--sort",
+    type=click.Choice(SORTS),
+    default="relevance",
+    show_default=True,
+    help="Best first, or by snapshot date.",
+)
+@click.option("--count", "count_only", is_flag=True, help="Print only the number of matches.")
 @click.pass_obj
 def query_command(
     index_dir: IndexDir,
     text: tuple[str, ...],
     as_json: bool,
+    form: str,
     limit: int,
+    offset: int,
     kind: str | None,
     snapshot: str | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    sort: str,
+    count_only: bool,
 ) -> int:
-    """Find TEXT: every word must match; the last one may be the start of a word."""
+    """Find TEXT: every word must match, the last one may be the start of a word;
+    "phrases", -exclusions, OR, parentheses and kind:/snapshot:/since:/until: work too."""
     engine = open_engine(index_dir)
-    results = engine.search(" ".join(text), limit=limit, kind=kind, snapshot=snapshot)
-    emit(results, as_json, print_results)
+    on_day = _day_of(engine, snapshot)
+    results = engine.search(
+        " ".join(text),
+        limit=limit,
+        offset=offset,
+        kind=kind,
+        snapshot=None if on_day else snapshot,
+        since=on_day or _iso(since),
+        until=on_day or _iso(until),
+        sort=sort,
+    )
+    if count_only:
+        say(str(results.total))
+        return FOUND if results.total else NOT_FOUND
+    if form == "ndjson" and not as_json:
+        for hit in results.hits:
+            print_json(hit.to_json(), indent=None)
+    else:
+        emit(results, as_json or form == "json", print_results)
     return FOUND if results.hits else NOT_FOUND
+
+
+def _iso(day: dt.datetime | None) -> str | None:
+    return day.date().isoformat() if day else None
+
+
+def _day_of(engine: Backend, snapshot: str | None) -> str | None:
+    """The day `--snapshot DATE` names, unless a snapshot has that very id."""
+    if snapshot is None or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", snapshot):
+        return None
+    if any(info.id == snapshot for info in engine.snapshots()):
+        return None
+    try:
+        return dt.date.fromisoformat(snapshot).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{snapshot!r} is not a date", param_hint="--snapshot") from None
 
 
 @cli.command("ask")
 @click.argument("question", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@click.option("--snapshot", metavar="ID|latest", help="Only this snapshot.")
+@click.option(
+    "--snapshot",
+    metavar="ID|latest",
+    help="Only this snapshot.",
+    shell_complete=lambda ctx, param, incomplete: _complete(ctx, incomplete, "snapshot"),
+)
 @click.pass_obj
 def ask_command(
     index_dir: IndexDir, question: tuple[str, ...], as_json: bool, snapshot: str | None
@@ -246,17 +370,32 @@ def ask_command(
 @click.pass_obj
 def watch_command(index_dir: IndexDir, folder: Path, settle: float) -> int:
     """Index FOLDER, then every snapshot that appears or changes in it, until Ctrl+C."""
+    if _database_given() is not None:
+        raise click.UsageError(
+            "`index watch` indexes a folder index; with --backend, run "
+            "`search index build FOLDER` when pages arrive (it is incremental)"
+        )
     from index.watch import watch  # watchfiles is only needed here
 
     try:
-        watch(index_dir, folder, log=say, settle=settle)
+        watch(index_dir, folder, log=_watch_log, settle=settle)
     except KeyboardInterrupt:
         note("stopped")
     return FOUND
 
 
+def _watch_log(line: str) -> None:
+    """A watcher's line: its errors on stderr, like every other error, the rest on stdout."""
+    (note if _WATCH_ERROR.match(line) else say)(line)
+
+
+_WATCH_ERROR = re.compile(r"(?:\d\d:\d\d:\d\d )?error: ")
+
+
 @cli.command("history")
-@click.argument("code")
+@click.argument(
+    "code", shell_complete=lambda ctx, param, incomplete: _complete(ctx, incomplete, "series")
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.pass_obj
 def history_command(index_dir: IndexDir, code: str, as_json: bool) -> int:
@@ -271,7 +410,13 @@ def history_command(index_dir: IndexDir, code: str, as_json: bool) -> int:
 @cli.command("diff")
 @click.argument("old", required=False, metavar="[A]")
 @click.argument("new", required=False, metavar="[B]")
-@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="How many rate and stock index moves to list, largest first.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.pass_obj
 def diff_command(
@@ -298,8 +443,207 @@ def tui_command(index_dir: IndexDir) -> int:
     return FOUND
 
 
+_SERVER = "search.server"  # where the group keeps --server for open_engine
+_BACKEND = "search.backend"  # where the group keeps --backend and --read-url
+
+
+@dataclass(frozen=True)
+class _Database:
+    """The PostgreSQL database named by --backend, and where reads go (--read-url)."""
+
+    url: str
+    read_url: str | None
+
+    @property
+    def label(self) -> str:
+        """The database for messages, without its password."""
+        from index.postgres import describe
+
+        return describe(self.url)
+
+
+def _database(backend: str | None, read_url: str | None) -> _Database | None:
+    if not backend:
+        if read_url:
+            raise click.UsageError("--read-url needs --backend postgresql://…")
+        return None
+    for url in (backend, read_url or backend):
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise click.UsageError(
+                f"--backend and --read-url take a postgresql://… URL, not {url[:40]!r}"
+            )
+    import importlib.util
+
+    if importlib.util.find_spec("psycopg") is None:
+        raise click.ClickException(
+            "the PostgreSQL backend needs psycopg: pip install 'snapsearch[postgresql]'"
+        )
+    return _Database(backend, read_url)
+
+
+def _database_given() -> _Database | None:
+    context = click.get_current_context(silent=True)
+    found = context.meta.get(_BACKEND) if context is not None else None
+    return found if isinstance(found, _Database) else None
+
+
+def _shown(index_dir: IndexDir) -> IndexDir:
+    """`index_dir`, or the database as summaries name it (they print only its `root`)."""
+    database = _database_given()
+    if database is None:
+        return index_dir
+    # A Path would fold the `//` of a URL: `PostgreSQL user@host:port/db` stays as it is.
+    return IndexDir(Path(f"PostgreSQL {database.label.removeprefix('postgresql://')}"))
+
+
+def _build(index_dir: IndexDir, paths: list[Path], **options: Any) -> BuildReport:
+    """Build the index folder, or the database given with --backend."""
+    database = _database_given()
+    if database is None:
+        return build(index_dir, paths, **options)
+    from index.postgres import build as build_postgres  # psycopg only with --backend
+
+    return build_postgres(database.url, paths, **options)
+
+
+def _database_status(as_json: bool) -> int:
+    """`index status` for the database given with --backend."""
+    database = _database_given()
+    assert database is not None
+    from index.postgres import has_index
+
+    engine = _open_database(database, sample=False) if has_index(database.url) else None
+    snapshots = engine.snapshots() if engine else []
+    documents = engine.document_count() if engine else 0
+    shown = _shown(IndexDir(Path()))
+    if as_json:
+        print_json({**status_document(shown, snapshots, documents), "index": database.label})
+    elif not snapshots:
+        say(f"No index in {database.label} yet; build one with `search index build PATH…`.")
+    else:
+        print_status(shown, snapshots, documents)
+    return FOUND if snapshots else NOT_FOUND
+
+
+def _open_database(database: _Database, *, sample: bool = True) -> Backend:
+    """The PostgreSQL backend, indexing the bundled sample first into an empty database."""
+    from index.postgres import build as build_postgres
+    from index.postgres import has_index
+
+    from .engine import PostgresBackend  # psycopg only with --backend
+
+    if sample and not has_index(database.url):
+        note(f"No index in {database.label} yet: indexing the bundled sample first.")
+        report = build_postgres(database.url, [sample_path()])
+        for path, reason in report.failed:
+            raise SnapsearchError(f"{path}: {reason}")
+    engine = PostgresBackend(database.url, database.read_url)
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(engine.close)
+    return engine
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8750, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File holding the bearer token that writes (and off loopback, reads) need.",
+)
+@click.option("--public", is_flag=True, help="Allow a non-loopback address without a token.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Seconds a request may take before it is answered 503.",
+)
+@click.option(
+    "--pages-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where uploaded snapshots are kept [default: `snapshots` beside the index].",
+)
+@click.pass_obj
+def serve_command(
+    index_dir: IndexDir,
+    host: str,
+    port: int,
+    workers: int,
+    token_file: Path | None,
+    public: bool,
+    timeout: float,
+    pages_dir: Path | None,
+) -> int:
+    """Serve the index over HTTP: JSON API under /api/v1, OpenAPI at /api/v1/openapi.json."""
+    from .service import Settings, bind_policy, serve
+
+    reads_need_token = bind_policy(host, public, token_file)
+    settings = Settings(
+        index=index_dir.root.resolve(),
+        pages=pages_dir.resolve() if pages_dir else None,
+        token_file=token_file.resolve() if token_file else None,
+        reads_need_token=reads_need_token,
+        timeout=timeout,
+    )
+    announce = f"serving {index_dir.root} on http://{host}:{port}/api/v1 (Ctrl+C stops)"
+    serve(settings, host, port, workers, announce=lambda: note(announce))
+    return FOUND
+
+
+@cli.command("web")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8760, show_default=True)
+@click.option("--public", is_flag=True, help="Allow a non-loopback address.")
+@click.pass_context
+def web_command(ctx: click.Context, host: str, port: int, public: bool) -> int:
+    """Serve the terminal UI to browsers (one app process per connection: a few users)."""
+    from .service import web
+
+    index_dir: IndexDir = ctx.obj
+    server = ctx.meta.get(_SERVER)
+    arguments = ["--server", server] if server else ["--index", str(index_dir.root.resolve())]
+    announce = f"serving the terminal UI on http://{host}:{port} (Ctrl+C stops)"
+    web(host, port, arguments, public=public, announce=lambda: note(announce))
+    return FOUND
+
+
+def _complete(ctx: click.Context, incomplete: str, what: str) -> list[str]:
+    """Shell completion from the index: snapshot ids, or currency codes and index names.
+    Completion must never fail or write: no index, no suggestions."""
+    root = ctx.find_root().params.get("index_path") or default_root()
+    index_dir = IndexDir(Path(root), mmap=False)
+    if not index_dir.exists():
+        return []
+    try:
+        engine = WhooshEngine(index_dir)
+        if what == "snapshot":
+            names = ["latest", *(info.id for info in reversed(engine.snapshots()))]
+        else:
+            names = [key.partition(":")[2] for key in engine.values("series")]
+        engine.close()
+    except SnapsearchError:
+        return []
+    folded = incomplete.casefold()
+    return [name for name in names if name.casefold().startswith(folded)]
+
+
 def open_engine(index_dir: IndexDir) -> Backend:
-    """An engine on the index, indexing the bundled sample first when there is none."""
+    """An engine on the index, indexing the bundled sample first when there is none;
+    with --server (or SEARCH_SERVER), a client of that running service instead."""
+    context = click.get_current_context(silent=True)
+    server = context.meta.get(_SERVER) if context is not None else None
+    if server:
+        from .engine import HttpBackend  # httpx only when a server is named
+
+        client = HttpBackend(server, os.environ.get("SEARCH_TOKEN"))
+        if context is not None:
+            context.call_on_close(client.close)
+        return client
+    if (database := _database_given()) is not None:
+        return _open_database(database)
     if not index_dir.exists():
         sample = sample_path()
         note(f"No index at {index_dir.root} yet: indexing the bundled sample {sample.name} first.")

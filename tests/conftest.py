@@ -14,6 +14,9 @@ from click.testing import CliRunner, Result
 from index import IndexDir, build, sample_path
 from search.cli import cli
 
+# The throwaway PostgreSQL server (`pg_cluster`, `pg_url`), started only when a test asks.
+pytest_plugins = ["tests.pg_support"]
+
 SAMPLE = sample_path()
 SAMPLE_ID = SAMPLE.stem
 SEARCH_BIN = Path(sys.executable).with_name("search")

@@ -14,9 +14,9 @@ import pytest
 
 from index import IndexDir, build
 from search.engine import KINDS, Backend, UnknownSnapshotError, WhooshEngine
-from tests.conftest import SAMPLE, SAMPLE_ID, make_page, write_series
+from tests.conftest import SAMPLE, SAMPLE_ID, SERIES_PARAGRAPHS, make_page, write_series
 
-BACKENDS = ["whoosh_backend"]
+BACKENDS = ["whoosh_backend", "http_backend", "postgres_backend"]
 
 
 @dataclass
@@ -39,6 +39,40 @@ def whoosh_backend(tmp_path: Path) -> Iterator[Served]:
     engine = WhooshEngine(index_dir)
     yield Served(engine, add)
     engine.close()
+
+
+@pytest.fixture
+def http_backend(tmp_path: Path) -> Iterator[Served]:
+    """A real `search serve` process on a free loopback port, through `HttpBackend`."""
+    from search.engine import HttpBackend
+    from tests.service_support import running_server
+
+    index_dir = IndexDir(tmp_path / "ix")
+    assert not build(index_dir, [SAMPLE, *write_series(tmp_path / "pages")]).failed
+    with running_server(index_dir.root, tmp_path) as server:
+
+        def add(path: Path) -> None:
+            assert server.post_page(path).status_code in (200, 201)
+
+        client = HttpBackend(server.url)
+        yield Served(client, add)
+        client.close()
+
+
+@pytest.fixture
+def postgres_backend(tmp_path: Path, pg_url: str) -> Iterator[Served]:
+    """The PostgreSQL backend over a fresh database of the session's throwaway server."""
+    from index.postgres import build as build_postgres
+    from search.engine import PostgresBackend
+
+    assert not build_postgres(pg_url, [SAMPLE, *write_series(tmp_path / "pages")]).failed
+
+    def add(path: Path) -> None:
+        assert not build_postgres(pg_url, [path]).failed
+
+    backend = PostgresBackend(pg_url)
+    yield Served(backend, add)
+    backend.close()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -175,3 +209,34 @@ def test_refresh_sees_a_new_snapshot(served: Served, tmp_path: Path) -> None:
     assert backend.document_count() > before
     assert backend.resolve_snapshot("latest") == "daily-2026-11-25"
     assert backend.search("Vltava").hits[0].snapshot == "daily-2026-11-25"
+
+
+# ------------------------------------------------------- the query syntax and its options
+
+
+def _texts(backend: Backend, text: str, **options: object) -> list[str]:
+    return [hit.text for hit in backend.search(text, limit=None, **options).hits]  # type: ignore[arg-type]
+
+
+def test_search_phrases_exclusions_or_and_groups(backend: Backend) -> None:
+    assert _texts(backend, '"économies dans les transports"') == _texts(
+        backend, "économies transports"
+    )
+    assert _texts(backend, '"transports dans les économies"') == []
+    unions = _texts(backend, "syndicats OR retraites")
+    assert sorted(unions) == sorted(_texts(backend, "syndicats") + _texts(backend, "retraites"))
+    without = _texts(backend, "ministre -mardi", kind="paragraph")
+    assert without == [SERIES_PARAGRAPHS[1]]
+    assert _texts(backend, '(syndicats OR retraites) -"place Venceslas"') == _texts(
+        backend, "retraites"
+    )
+    assert _texts(backend, "kind:rate gbp") == _texts(backend, "gbp", kind="rate")
+
+
+def test_search_dates_sort_and_offset(backend: Backend) -> None:
+    days = lambda **o: [h.date for h in backend.search("gbp", limit=None, kind="rate", **o).hits]  # noqa: E731
+    assert days(since="2026-11-23", until="2026-11-23") == ["2026-11-23"]
+    assert days(sort="oldest") == ["2026-11-22", "2026-11-23", "2026-11-24", "2026-11-24"]
+    assert days(sort="newest")[:2] == ["2026-11-24", "2026-11-24"]
+    every = backend.search("gbp", limit=None, kind="rate", sort="oldest").hits
+    assert backend.search("gbp", limit=2, offset=1, kind="rate", sort="oldest").hits == every[1:3]
