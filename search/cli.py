@@ -439,8 +439,18 @@ def tui_command(index_dir: IndexDir) -> int:
     engine = open_engine(index_dir)
     from tui import make_app  # Textual costs ~0.15 s to import: only for this command
 
-    make_app(index_dir, engine).run()
+    meta = click.get_current_context().meta
+    remote = meta.get(_SERVER) or (meta.get(_BACKEND) and meta[_BACKEND].url)
+    # Over a server or a database the local folder is not the index: no local re-index.
+    make_app(
+        None if remote else index_dir, engine, where=_redacted(remote) if remote else None
+    ).run()
     return FOUND
+
+
+def _redacted(url: str) -> str:
+    """A server or database URL for the status line, without its password."""
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1@", url)
 
 
 _SERVER = "search.server"  # where the group keeps --server for open_engine

@@ -23,8 +23,8 @@ def test_tui_over_a_server(sample_index: IndexDir, tmp_path: Path) -> None:
         client = HttpBackend(server.url, timeout=300)
 
         async def main() -> None:
-            # The local folder is only shown in the status line: the index is the server's.
-            app = make_app(IndexDir(tmp_path / "unused"), client)
+            # No local folder: the index is the server's, and so is re-indexing.
+            app = make_app(None, client, where=server.url)
             async with app.run_test(size=(120, 40)) as pilot:
                 await pilot.pause(0.2)
                 await pilot.press(*"Kour")
@@ -36,6 +36,12 @@ def test_tui_over_a_server(sample_index: IndexDir, tmp_path: Path) -> None:
                 (message,) = app.query(AnswerMessage)
                 assert message.answer.answerable
                 assert message.answer.citations[0].paragraph == 1
+                assert server.url in str(app.query_one("#status").render())
+                await app.run_action("reindex")
+                await pilot.pause(0.2)
+                notes = [str(n.message) for n in app._notifications]
+                assert any(f"The index is at {server.url}: re-index there" in n for n in notes)
+                assert not (tmp_path / "unused").exists()
 
         try:
             asyncio.run(main())

@@ -59,9 +59,12 @@ class SnapsearchApp(App[None]):
         Binding("escape", "focus_query", "Search box", show=False),
     ]
 
-    def __init__(self, index_dir: IndexDir, engine: Backend) -> None:
+    def __init__(
+        self, index_dir: IndexDir | None, engine: Backend, *, where: str | None = None
+    ) -> None:
         super().__init__()
-        self.index_dir = index_dir
+        self.index_dir = index_dir  # None: the index is elsewhere (a server, a database)
+        self.where = where or (str(index_dir.root) if index_dir else "")
         self.engine = engine
         self.snapshot: str | None = None
         self.snapshot_infos: list[SnapshotInfo] = []
@@ -311,6 +314,13 @@ class SnapsearchApp(App[None]):
 
     @work(exclusive=True, group="reindex")
     async def action_reindex(self) -> None:
+        if self.index_dir is None:
+            self.tell(
+                f"The index is at {self.where}: re-index there "
+                "(`search index build` beside it, or POST the page to the service).",
+                severity="warning",
+            )
+            return
         paths = [info.path for info in self.snapshot_infos]
         self.notify(f"Re-indexing {len(paths)} snapshot file(s)…")
         report = await self._in_thread(self._run_reindex, paths)
@@ -324,6 +334,7 @@ class SnapsearchApp(App[None]):
         self.check_index()
 
     def _run_reindex(self, paths: list[str]) -> BuildReport:
+        assert self.index_dir is not None
         existing = [Path(p) for p in paths if Path(p).exists()]
         report = build(self.index_dir, existing)
         gone = [(p, "no such file; its snapshot stays indexed as it was") for p in paths]
@@ -365,7 +376,7 @@ class SnapsearchApp(App[None]):
         scope = f"snapshot {self.snapshot}" if self.snapshot else "all snapshots"
         text = (
             f"{count} snapshot{'s' * (count != 1)} · {self._documents} documents · "
-            f"searching {scope} · {self.index_dir.root}"
+            f"searching {scope} · {self.where}"
         )
         self.query_one("#status", Static).update(literal(text))
 
