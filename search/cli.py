@@ -591,14 +591,18 @@ def serve_command(
     from .service import Settings, bind_policy, serve
 
     reads_need_token = bind_policy(host, public, token_file)
+    database = _database_given()
     settings = Settings(
         index=index_dir.root.resolve(),
         pages=pages_dir.resolve() if pages_dir else None,
         token_file=token_file.resolve() if token_file else None,
         reads_need_token=reads_need_token,
         timeout=timeout,
+        backend=database.url if database else None,
+        read_url=database.read_url if database else None,
     )
-    announce = f"serving {index_dir.root} on http://{host}:{port}/api/v1 (Ctrl+C stops)"
+    where = _redacted(database.url) if database else index_dir.root
+    announce = f"serving {where} on http://{host}:{port}/api/v1 (Ctrl+C stops)"
     serve(settings, host, port, workers, announce=lambda: note(announce))
     return FOUND
 
@@ -613,8 +617,13 @@ def web_command(ctx: click.Context, host: str, port: int, public: bool) -> int:
     from .service import web
 
     index_dir: IndexDir = ctx.obj
-    server = ctx.meta.get(_SERVER)
-    arguments = ["--server", server] if server else ["--index", str(index_dir.root.resolve())]
+    server, database = ctx.meta.get(_SERVER), ctx.meta.get(_BACKEND)
+    arguments = ["--index", str(index_dir.root.resolve())]
+    if server:
+        arguments = ["--server", server]
+    elif database:
+        arguments = ["--backend", database.url]
+        arguments += ["--read-url", database.read_url] if database.read_url else []
     announce = f"serving the terminal UI on http://{host}:{port} (Ctrl+C stops)"
     web(host, port, arguments, public=public, announce=lambda: note(announce))
     return FOUND

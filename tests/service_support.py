@@ -6,7 +6,7 @@ import os
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,14 +45,21 @@ class Running:
 
 
 @contextmanager
-def running_server(index: Path, folder: Path, *args: str, wait: float = 30) -> Iterator[Running]:
-    """`search --index INDEX serve` on a free loopback port, polled until /healthz answers,
-    terminated at the end."""
+def running_server(
+    index: Path | None,
+    folder: Path,
+    *args: str,
+    wait: float = 30,
+    group: Sequence[str] = (),
+) -> Iterator[Running]:
+    """`search --index INDEX serve` (or `search GROUP… serve`, e.g. `--backend URL`) on a
+    free loopback port, polled until /healthz answers, terminated at the end."""
     token_file = folder / "token"
     token_file.write_text(TOKEN + "\n", "utf-8")
     token_file.chmod(0o600)
     port = free_port()
-    command = [str(SEARCH_BIN), "--index", str(index), "serve", "--port", str(port)]
+    where = list(group) if index is None else ["--index", str(index)]
+    command = [str(SEARCH_BIN), *where, "serve", "--port", str(port)]
     command += ["--token-file", str(token_file), *args]
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("SEARCH_SERVER", None)

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -15,6 +16,7 @@ from search.cli import cli
 from search.engine import PostgresBackend
 from tests.conftest import SAMPLE, SAMPLE_ID, make_page
 from tests.pg_support import PgCluster, start_cluster, start_replica
+from tests.service_support import TOKEN, running_server
 
 CATCH_UP = 10.0  # seconds a replica may take to replay a commit
 
@@ -80,3 +82,29 @@ def test_the_replica_refuses_builds(primary_and_replica: tuple[PgCluster, PgClus
     result = CliRunner().invoke(cli, ["index", "build", str(SAMPLE)], env=env, prog_name="search")
     assert result.exit_code == 2
     assert result.stderr.startswith("error: ") and "read-only" in result.stderr
+
+
+def test_search_serve_writes_to_the_primary_and_reads_from_the_replica(
+    primary_and_replica: tuple[PgCluster, PgCluster], tmp_path: Path
+) -> None:
+    primary, replica = primary_and_replica
+    group = ["--backend", primary.url(), "--read-url", replica.url()]
+    with running_server(None, tmp_path, group=group) as server:
+        page = make_page(headline="Tunnel", paragraphs=["Un tunnel passera sous la Vltava."])
+        posted = httpx.post(
+            f"{server.url}/api/v1/snapshots/daily-2026-11-27",
+            content=page.encode(),
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            timeout=60,
+        )
+        assert posted.status_code == 201, posted.text
+        deadline = time.monotonic() + CATCH_UP
+        while True:
+            found = httpx.get(f"{server.url}/api/v1/search", params={"q": "tunnel"}).json()
+            if found["hits"]:
+                break
+            assert time.monotonic() < deadline, "the replica never served the new page"
+            time.sleep(0.1)
+        assert found["hits"][0]["snapshot"] == "daily-2026-11-27"
+        status = httpx.get(f"{server.url}/api/v1/status").json()
+        assert status["index"].startswith("postgresql://") and status["documents"] > 0

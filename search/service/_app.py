@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from index import IndexDir
+from search.engine import Backend, WhooshEngine
 
 from ._auth import guards
 from ._errors import ServiceProblem, install
@@ -30,7 +31,7 @@ def create_app(settings: Settings) -> FastAPI:
     """The service over `settings.index`, with its routes, errors, metrics and guards."""
     token = settings.read_token()
     reader, writer = guards(token, settings.reads_need_token)
-    warm = Warm(IndexDir(settings.index), settings.timeout)
+    warm = _warm(settings)
     metrics = Metrics()
 
     @asynccontextmanager
@@ -135,7 +136,24 @@ class _Wrapped:
         await self._app(scope, receive, send)
 
 
+def _warm(settings: Settings) -> Warm:
+    """The worker's engine: on the index folder, or on the PostgreSQL database."""
+    if settings.backend:
+        url, read_url = settings.backend, settings.read_url
+
+        def database() -> Backend:
+            from search.engine import PostgresBackend
+
+            return PostgresBackend(url, read_url=read_url)
+
+        return Warm(None, settings.timeout, database)
+    index_dir = IndexDir(settings.index)
+    return Warm(index_dir, settings.timeout, lambda: WhooshEngine(index_dir))
+
+
 def _generation(warm: Warm) -> int:
+    if warm.index_dir is None:  # a database has no generations
+        return 0
     folder = warm.index_dir.generation()
     digits = "".join(ch for ch in folder.name if ch.isdigit()) if folder else ""
     return int(digits) if digits else 0

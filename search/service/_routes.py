@@ -1,6 +1,7 @@
 """The public routes under /api/v1: each answers with the CLI's --json document."""
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -72,8 +73,17 @@ def public_router(settings: Settings, warm: Warm, reader: ReaderDep) -> APIRoute
     @router.get("/status", summary="The index: folder, documents and snapshots")
     async def status() -> JSONResponse:
         def read(engine: Backend) -> dict[str, Any]:
+            snapshots, documents = engine.snapshots(), engine.document_count()
+            if settings.backend:  # a database: no folder, nothing to reclaim
+                where = re.sub(r"://([^:/@]+):[^@]*@", r"://\1@", settings.backend)
+                return {
+                    "index": where,
+                    "documents": documents,
+                    "reclaimable_bytes": 0,
+                    "snapshots": [vars(s) for s in snapshots],
+                }
             index_dir = IndexDir(settings.index, mmap=False)
-            return status_document(index_dir, engine.snapshots(), engine.document_count())
+            return status_document(index_dir, snapshots, documents)
 
         return JSONResponse(await warm(read))
 

@@ -27,6 +27,8 @@ class Settings:
     max_limit: int = 1_000
     timeout: float = 30.0  # seconds a request may take before it is answered 503
     build_wait: float = 30.0  # seconds an upload waits for another build to finish
+    backend: str | None = None  # a postgresql:// URL: serve that database, not `index`
+    read_url: str | None = None  # with `backend`: read from here (a replica)
 
     @property
     def pages_dir(self) -> Path:

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 
-from index import IndexDir, SnapsearchError, SnapshotError, build, parse_snapshot
+from index import BuildReport, IndexDir, SnapsearchError, SnapshotError, build, parse_snapshot
 
 from ._auth import ReaderDep
 from ._errors import PROBLEM_RESPONSES, ServiceProblem
@@ -89,12 +89,7 @@ def _store_and_index(settings: Settings, name: str, data: bytes) -> dict[str, An
     previous = target.read_bytes() if target.is_file() else None
     _write_atomically(target, data)
     try:
-        report = build(
-            IndexDir(settings.index, mmap=False),
-            [target],
-            max_bytes=settings.max_body_bytes,
-            lock_wait=settings.build_wait,
-        )
+        report = _build(settings, target)
     except SnapsearchError:
         _restore(target, previous)
         raise
@@ -103,6 +98,16 @@ def _store_and_index(settings: Settings, name: str, data: bytes) -> dict[str, An
         _, reason = report.failed[0]
         raise SnapshotError(name, reason)
     return report.to_json()
+
+
+def _build(settings: Settings, page: Path) -> BuildReport:
+    """Index `page` where the service's index lives: the folder, or the database."""
+    size, wait = settings.max_body_bytes, settings.build_wait
+    if settings.backend:
+        from index import postgres
+
+        return postgres.build(settings.backend, [page], max_bytes=size, lock_wait=wait)
+    return build(IndexDir(settings.index, mmap=False), [page], max_bytes=size, lock_wait=wait)
 
 
 def _write_atomically(target: Path, data: bytes) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from index import IndexDir
-from search.engine import Backend, WhooshEngine
+from search.engine import Backend
 
 from ._errors import ServiceProblem
 
@@ -20,9 +20,12 @@ T = TypeVar("T")
 class Warm:
     """The worker's engine; a request runs on it under a lock, after a cheap refresh."""
 
-    def __init__(self, index_dir: IndexDir, timeout: float) -> None:
-        self.index_dir = index_dir
+    def __init__(
+        self, index_dir: IndexDir | None, timeout: float, opener: Callable[[], Backend]
+    ) -> None:
+        self.index_dir = index_dir  # None when the index is a database
         self.timeout = timeout
+        self._open = opener
         # One Whoosh searcher is not safe across threads; requests in flight hold the lock,
         # so a refresh never swaps the searcher under one of them.
         self._lock = threading.Lock()
@@ -45,7 +48,7 @@ class Warm:
 
     def _current(self) -> Backend:
         if self._engine is None:
-            self._engine = WhooshEngine(self.index_dir)
+            self._engine = self._open()
             return self._engine
         try:
             self._engine.refresh()
