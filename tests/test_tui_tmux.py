@@ -80,5 +80,5 @@ def test_80_by_24_shows_the_whole_prompt_and_offers_to_ask(terminal: Terminal) -
     screen = terminal.wait_for("Enter asks it")
     assert "0 hits" not in screen
     terminal.type("Enter")
-    screen = terminal.wait_for("─ sources ─")  # the answer, scrolled into view
-    assert "[1] prague-post-2026-11-24 2026-11-24 ¶1" in screen
+    terminal.wait_for("─ sources ─")  # the answer, scrolled into view with its citations
+    terminal.wait_for("prague-post-2026-11-24 2026-11-24 ¶")
