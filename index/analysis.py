@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 # Bump when the schema or the analysis changes: an index of another version must be rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # Prefixes this short are looked up in the `start` field, one posting list, instead of
 # expanding over every word of `plain` that begins with them (`e` matched 71 words, and
 # the union of their postings took seconds on 1,000 snapshots).
@@ -94,6 +94,7 @@ def make_schema() -> Schema:
         # terms: ranges of days are short (`NumericRange` then lists the days in range).
         day=NUMERIC(int, bits=32, stored=True, sortable=True, shift_step=0),
         paragraph=STORED,
+        line=STORED,  # the line of the snapshot file a paragraph starts on
         code=ID(stored=True),
         # `rate:GBP` or `quote:AEX`: one series across snapshots, for histories.
         series=ID(stored=True),

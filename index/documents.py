@@ -28,6 +28,8 @@ def documents(snapshot: Snapshot) -> list[Document]:
     docs = [_title(snapshot, page_lang)]
     for number, (text, found) in enumerate(zip(snapshot.paragraphs, detected, strict=True), 1):
         docs.append(_paragraph(snapshot, number, text, found or page_lang))
+        if len(snapshot.lines) >= number:
+            docs[-1]["line"] = snapshot.lines[number - 1]
     docs += [_rate(snapshot, rate) for rate in snapshot.rates]
     docs += [_quote(snapshot, quote) for quote in snapshot.quotes]
     docs[0]["info"]["documents"] = len(docs)

@@ -40,6 +40,7 @@ class Snapshot:
     rates: tuple[Rate, ...]
     quotes: tuple[Quote, ...]
     paragraphs: tuple[str, ...]
+    lines: tuple[int, ...] = ()  # the line of the file each paragraph starts on (1-based)
 
     @property
     def title(self) -> str:

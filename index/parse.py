@@ -130,8 +130,8 @@ def parse_snapshot(data: bytes, *, path: str, mtime: float | None = None) -> Sna
         raise SnapshotError(path, "empty file")
     lines = _normalise(_decode(data, path)).split("\n")
     page = _Page()
-    for line in lines:
-        page.feed(line.strip())
+    for number, line in enumerate(lines, 1):
+        page.feed(line.strip(), number)
     page.close()
     title = _TITLE.match(page.title)
     if title is None:
@@ -139,10 +139,11 @@ def parse_snapshot(data: bytes, *, path: str, mtime: float | None = None) -> Sna
     if not (page.paragraphs or page.rates or page.quotes):
         raise SnapshotError(path, "not a snapshot: no rates, ticker or article found")
     headline = title["headline"]
-    paragraphs = page.paragraphs
+    paragraphs, starts = page.paragraphs, page.starts
     if paragraphs and _same_text(paragraphs[0], headline):
-        paragraphs = paragraphs[1:]  # the article repeats the headline above its text
-    paragraphs = _pieces(paragraphs)
+        # the article repeats the headline above its text
+        paragraphs, starts = paragraphs[1:], starts[1:]
+    paragraphs, starts = _pieces(paragraphs, starts)
     _check_size(path, len(paragraphs) + len(page.rates) + len(page.quotes) + 1)
     return Snapshot(
         id=Path(path).stem,
@@ -155,20 +156,24 @@ def parse_snapshot(data: bytes, *, path: str, mtime: float | None = None) -> Sna
         rates=tuple(page.rates),
         quotes=tuple(q.build() for q in page.quotes),
         paragraphs=tuple(paragraphs),
+        lines=tuple(starts),
     )
 
 
-def _pieces(paragraphs: list[str]) -> list[str]:
-    """Paragraphs longer than `MAX_PARAGRAPH_CHARS` cut at spaces into pieces that are not."""
-    pieces = []
-    for paragraph in paragraphs:
+def _pieces(paragraphs: list[str], starts: list[int]) -> tuple[list[str], list[int]]:
+    """Paragraphs longer than `MAX_PARAGRAPH_CHARS` cut at spaces into pieces that are not;
+    each piece keeps the line its paragraph starts on."""
+    pieces, lines = [], []
+    for paragraph, start in zip(paragraphs, starts, strict=True):
         while len(paragraph) > MAX_PARAGRAPH_CHARS:
             cut = paragraph.rfind(" ", 0, MAX_PARAGRAPH_CHARS + 1)
             cut = cut if cut > 0 else MAX_PARAGRAPH_CHARS
             pieces.append(paragraph[:cut])
+            lines.append(start)
             paragraph = paragraph[cut:].lstrip()
         pieces.append(paragraph)
-    return pieces
+        lines.append(start)
+    return pieces, lines
 
 
 def _check_size(path: str, documents: int) -> None:
@@ -259,10 +264,11 @@ class _Page:
     rates: list[Rate] = field(default_factory=list)
     quotes: list[_QuoteLines] = field(default_factory=list)
     paragraphs: list[str] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)  # the line each paragraph starts on
     _block: list[str] = field(default_factory=list)
     _quote: _QuoteLines | None = None
 
-    def feed(self, line: str) -> None:
+    def feed(self, line: str, number: int = 0) -> None:
         if not line:
             self._end_block()
         elif not self.title:
@@ -274,6 +280,7 @@ class _Page:
         else:
             self._quote = None
             self._block.append(line)
+            self.starts.append(number)
 
     def close(self) -> None:
         self._end_block()

@@ -168,3 +168,17 @@ def test_shell_completion_offers_snapshots_and_series(sample_index: IndexDir) ->
         text=True,
     )
     assert not done.stdout.strip() and not (sample_index.root.parent / "none").exists()
+
+
+def test_every_hit_names_its_file_and_line(run: Cli, tmp_path: Path) -> None:
+    page = tmp_path / "daily-2026-11-01.txt"
+    page.write_text(
+        make_page(
+            paragraphs=["Un premier paragraphe.", "Le second, sur deux\nlignes, parle de Brno."]
+        )
+    )
+    assert not build(run.index_dir, [page]).failed
+    (hit,) = json.loads(run("query", "--json", "Brno").stdout)["hits"]
+    assert hit["path"] == str(page.resolve())
+    lines = page.read_text().splitlines()
+    assert lines[hit["line"] - 1] == "Le second, sur deux"  # `$EDITOR +LINE PATH` lands here

@@ -53,6 +53,8 @@ class Hit:
     highlights: tuple[Span, ...]
     data: dict[str, Any] | None = None  # a rate's or quote's numbers
     dates: tuple[str, ...] = ()  # when results are collapsed: every date this text is on
+    path: str | None = None  # the snapshot file, for `$EDITOR +LINE PATH`
+    line: int | None = None  # the line of that file a paragraph starts on
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +71,8 @@ class Hit:
             "highlights": [list(span) for span in self.highlights],
             "data": self.data,
             "dates": list(self.dates),
+            "path": self.path,
+            "line": self.line,
         }
 
 

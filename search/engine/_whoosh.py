@@ -131,6 +131,7 @@ class WhooshEngine:
         self._analyzers = {name: schema[name].analyzer for name in ("plain", "fr", "en")}
         self._recent: dict[_Request, Results] = {}
         self._snapshots: list[SnapshotInfo] | None = None
+        self._paths: dict[str, str | None] = {}
 
     def close(self) -> None:
         self._searcher.close()
@@ -483,7 +484,16 @@ class WhooshEngine:
 
     def _highlighted(self, hit: Hit, terms: dict[str, set[str]]) -> Hit:
         langs = ("fr", "en") if hit.lang is None else (hit.lang,)
-        return replace(hit, highlights=self.highlight(hit.text, terms, langs))
+        highlights = self.highlight(hit.text, terms, langs)
+        return replace(hit, highlights=highlights, path=self._path(hit.snapshot))
+
+    def _path(self, snapshot: str) -> str | None:
+        """The file of `snapshot`, from its title document: one stored read per snapshot
+        shown, not a listing of every snapshot (thousands, on a cold start)."""
+        if snapshot not in self._paths:
+            title = self._searcher.document(id=f"{snapshot}:title") or {}
+            self._paths[snapshot] = (title.get("info") or {}).get("path")
+        return self._paths[snapshot]
 
     def _hit(self, fields: dict[str, Any], score: float, terms: dict[str, set[str]]) -> Hit:
         lang = fields.get("lang")
@@ -503,6 +513,7 @@ class WhooshEngine:
                 fields["text"], terms, ("fr", "en") if lang is None else (lang,)
             ),
             data=fields.get("data"),
+            line=fields.get("line"),
         )
 
     def highlight(
