@@ -1,4 +1,5 @@
-"""The snapsearch app: one input that searches as you type and asks on Enter."""
+"""The snapsearch app: one input that searches as you type, a preview of the highlighted
+result, and a chat pane for questions (Enter asks a text ending with `?`)."""
 
 from __future__ import annotations
 
@@ -6,26 +7,27 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Container, Horizontal, VerticalScroll
+from textual.containers import Container, Horizontal
 from textual.content import Content
-from textual.events import Key, Resize
+from textual.events import DescendantFocus, Key, Resize
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Select, Static
-from textual.widgets.option_list import Option
 
 from index import BuildReport, IndexDir, SnapsearchError, SnapshotInfo, build
 from search.engine import Backend, Hit, Results, visible
 
-from .chat import AnswerMessage, QuestionMessage
-from .commands import PaletteCommand, SnapsearchCommands
-from .render import hit_option, literal
+from .chat import AnswerMessage, ChatPane, CitationList
+from .commands import PaletteCommand, SnapsearchCommands, snapsearch_commands
+from .preview import Preview
+from .query import QueryInput, ResultsList, is_question
+from .render import literal, status_line
 from .screens import DocumentScreen, HelpScreen
 
 if TYPE_CHECKING:
@@ -37,9 +39,11 @@ __all__ = ["SnapsearchApp"]
 DEBOUNCE = 0.1  # seconds of quiet typing before a search runs
 RESULT_LIMIT = 100  # rows in the results list; each costs a fetch and a highlight
 REFRESH_EVERY = 2.0  # seconds between checks for a new index commit
-NARROW = 110  # below this many columns the panes are stacked
+NARROW = 110  # below this many columns the panes are stacked, the preview over the chat
 ALL = "all"
 SELECT_WIDTH = 26  # characters of an option that fit the snapshot selector (app.tcss)
+
+NO_ANSWER = "No answer yet: type a question ending with ? and press Enter (or ctrl+s)."
 
 T = TypeVar("T")
 
@@ -50,11 +54,15 @@ class SnapsearchApp(App[None]):
     TITLE = "snapsearch"
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {SnapsearchCommands}
+    # The footer must fit 80 columns: keys for answers show once there is one (check_action),
+    # re-index lives in the help and the palette.
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
-        Binding("ctrl+o", "open_source", "Open source"),
-        Binding("ctrl+y", "copy_answer", "Copy answer"),
-        Binding("ctrl+r", "reindex", "Re-index"),
+        Binding("ctrl+s", "ask", "Ask", show=False),  # shown by the search box, beside Enter
+        Binding("ctrl+o", "open_source", "Source", tooltip="The newest answer's main source"),
+        Binding("ctrl+l", "citations", "Citations", tooltip="The newest answer's citations"),
+        Binding("ctrl+y", "copy_answer", "Copy", tooltip="Copy the last answer"),
+        Binding("ctrl+r", "reindex", "Re-index", show=False),
         Binding("ctrl+g", "help", "Help"),
         Binding("escape", "focus_query", "Search box", show=False),
     ]
@@ -72,27 +80,33 @@ class SnapsearchApp(App[None]):
         self.searches_run = 0  # searches that reached the index (the debounce skips others)
         self.latencies: list[float] = []  # seconds from a keystroke to its results on screen
         self._typed_at = 0.0
+        self._answered_at = 0.0  # when the newest answer was shown
         self._text = ""
         self._engine_lock = threading.Lock()  # one Whoosh searcher, used from worker threads
         self._documents = 0
+        self._shown_for: str | None = None  # the text whose results are listed
+        self.chat = ChatPane(id="chat")  # questions and answers
         self.quitting = False  # set by exit(): nothing is mounted into a closing screen
 
     # ----------------------------------------------------------------------- layout
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
-            yield Input(placeholder="Type to search · Enter asks", id="query")  # fits 80 columns
+            yield QueryInput(id="query")
             yield Select[str]([("All snapshots", ALL)], id="snapshot", allow_blank=False)
         with Container(id="panes"):
-            results = OptionList(id="results")
+            results = ResultsList(id="results")
             results.border_title = "results"
             yield results
-            chat = VerticalScroll(id="chat")
-            chat.border_title = "questions"
-            chat.can_focus = False
-            yield chat
+            yield Preview(id="preview")
+            yield self.chat
         yield Static(id="status")
-        yield Footer()
+        yield Footer(compact=True)  # the keys fit 80 columns
+
+    @property
+    def main_screen(self) -> Screen[object]:
+        """The screen of the search box and panes, also while a document is open over it."""
+        return self.screen_stack[0]
 
     def on_mount(self) -> None:
         self._load_snapshots()
@@ -105,9 +119,22 @@ class SnapsearchApp(App[None]):
         super().exit(*args, **kwargs)
 
     def on_resize(self, event: Resize) -> None:
-        self.screen.set_class(event.size.width < NARROW, "narrow")
-        # The newest answer stays in view when the panes change size.
-        self.call_after_refresh(self.query_one("#chat", VerticalScroll).scroll_end, animate=False)
+        # The main screen, also when a document is open over it.
+        narrow = event.size.width < NARROW
+        self.main_screen.set_class(narrow, "narrow")
+        self._update_status(event.size.width)
+
+    def _lower_pane(self, pane: Literal["preview", "chat"]) -> None:
+        """Narrow terminals show one pane under the results: the preview while results
+        are browsed, the chat once a question is typed, sent or answered."""
+        self.main_screen.set_class(pane == "preview", "previewing")
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        # Into the results: browsing them; into citations (shift+tab): reading answers.
+        if event.widget.id == "results" and self.hits:
+            self._lower_pane("preview")
+        elif isinstance(event.widget, CitationList):
+            self._lower_pane("chat")
 
     # ---------------------------------------------------------------------- search
 
@@ -115,19 +142,24 @@ class SnapsearchApp(App[None]):
     def _typed(self, event: Input.Changed) -> None:
         self._typed_at = time.perf_counter()
         self._text = event.value
+        if is_question(event.value) or not event.value.strip():
+            self._lower_pane("chat")
         self._search(event.value)
 
     @work(exclusive=True, group="search")
-    async def _search(self, text: str) -> None:
+    async def _search(self, text: str, *, then_enter: bool = False) -> None:
         # Exclusive: a new keystroke cancels this worker, so during fast typing only the
         # last text reaches the index, and a stale search never overwrites a newer one.
-        await asyncio.sleep(DEBOUNCE)
+        if not then_enter:  # Enter does not wait for the debounce
+            await asyncio.sleep(DEBOUNCE)
         if not text.strip():
             self._show_results(None)
             return
         results = await self._in_thread(self._run_search, text)
         if results is not None:
             self._show_results(results)
+            if then_enter:
+                self._enter(text)
 
     def _run_search(self, text: str) -> Results | None:
         if text != self._text:
@@ -142,23 +174,22 @@ class SnapsearchApp(App[None]):
         )
 
     def _show_results(self, results: Results | None) -> None:
-        results_list = self.query_one("#results", OptionList)
         self.hits = {hit.id: hit for hit in results.hits} if results else {}
-        width = max(40, results_list.size.width * 2)
-        results_list.set_options(
-            Option(hit_option(hit, width=width), id=hit.id) for hit in self.hits.values()
-        )
-        if results is None:
-            results_list.border_title = "results"
-        else:
-            shown = len(results.hits)
-            title = f"{shown} hit{'s' * (shown != 1)}" if shown else "no hits · Enter asks it"
-            if results.total > shown:
-                title += f" · {results.total} documents"
-            if results.fuzzy:
-                title += " · one typo forgiven"
-            results_list.border_title = title
+        self._shown_for = self._text
+        question = is_question(self._text)
+        first = self.query_one("#results", ResultsList).show(results, question=question)
+        self.query_one("#preview", Preview).show(first)
+        self.query_one("#query", QueryInput).has_hits = first is not None
+        if self._typed_at > self._answered_at:  # an answer that just arrived stays in view
+            self._lower_pane("preview" if first and not question else "chat")
         self.latencies.append(time.perf_counter() - self._typed_at)
+
+    @on(OptionList.OptionHighlighted, "#results")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        # The hit is in memory already: moving the highlight never calls the index.
+        self.query_one("#preview", Preview).show(self.hits.get(event.option.id or ""))
+        if self.focused is event.option_list:
+            self._lower_pane("preview")
 
     @on(OptionList.OptionSelected, "#results")
     def _open_result(self, event: OptionList.OptionSelected) -> None:
@@ -167,26 +198,54 @@ class SnapsearchApp(App[None]):
             self.push_screen(DocumentScreen(hit, self._text, self))
 
     def on_key(self, event: Key) -> None:
-        # Down from the search box goes to the results, as in a browser's address bar.
         query = self.query_one("#query", Input)
+        results = self.query_one("#results", OptionList)
         if event.key == "down" and self.focused is query and self.hits:
-            results = self.query_one("#results", OptionList)
+            # Down from the search box goes to the results, as in a browser's address bar.
             results.focus()
             if results.highlighted is None:
                 results.highlighted = 0
+            event.stop()
+        elif self.focused is results and event.is_printable and event.character:
+            # Typing in the list goes on in the search box, as in fzf.
+            query.focus()
+            query.insert_text_at_cursor(event.character)
             event.stop()
 
     # ------------------------------------------------------------------------- ask
 
     @on(Input.Submitted, "#query")
     def _submitted(self, event: Input.Submitted) -> None:
-        question = event.value.strip()
+        """Enter: a text ending with `?` is asked; otherwise the highlighted result opens
+        (the first, once the search for this very text is done), or, with no hits, the
+        text is asked after all."""
+        if not event.value.strip() or self.quitting:
+            return
+        if is_question(event.value):
+            self.action_ask()
+        elif self._shown_for == event.value:
+            self._enter(event.value)
+        else:  # typed faster than the debounce: search now, then decide
+            self._search(event.value, then_enter=True)
+
+    def _enter(self, text: str) -> None:
+        results = self.query_one("#results", OptionList)
+        index = results.highlighted
+        hit = None if index is None else self.hits.get(results.options[index].id or "")
+        if hit is None:
+            self.action_ask()
+        elif not self.quitting:
+            self.push_screen(DocumentScreen(hit, text, self))
+
+    def action_ask(self) -> None:
+        """Send the search box's text to the chat as a question (Enter for `…?`, ctrl+s)."""
+        query = self.query_one("#query", Input)
+        question = query.value.strip()
         if not question or self.quitting:
             return
-        chat = self.query_one("#chat", VerticalScroll)
-        chat.mount(QuestionMessage(question))
-        chat.scroll_end(animate=False)
-        event.input.value = ""  # sent, as in a chat; the question stays in the pane
+        self.chat.add_question(question)
+        self._lower_pane("chat")
+        query.value = ""  # sent, as in a chat; the question stays in the pane
         self._ask(question)
 
     @work(group="ask")
@@ -194,9 +253,10 @@ class SnapsearchApp(App[None]):
         reply = await self._in_thread(self._run_answer, question)
         if reply is None or self.quitting:  # the user quit while the answer was on its way
             return
-        chat = self.query_one("#chat", VerticalScroll)
-        await chat.mount(AnswerMessage(reply))
-        chat.scroll_end(animate=False)
+        await self.chat.add_answer(reply)
+        self._answered_at = time.perf_counter()
+        self._lower_pane("chat")  # the answer just asked for, in view also when narrow
+        self.refresh_bindings()  # its keys (source, citations, copy) join the footer
 
     def _run_answer(self, question: str) -> Answer:
         from search.ask import answer
@@ -210,18 +270,41 @@ class SnapsearchApp(App[None]):
             self._show_citation(message, int(event.option.id))
         event.stop()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # False hides a key from the footer (and disables it) where it has nothing to do.
+        if self.screen is not self.main_screen:  # a document's own keys come first
+            return action not in ("ask", "open_source", "citations", "copy_answer")
+        if action == "citations" and isinstance(self.focused, CitationList):
+            return False
+        if action in ("open_source", "citations"):
+            return self.chat.newest_cited() is not None
+        if action == "copy_answer":
+            return bool(self.chat.answers)
+        return True
+
     def action_open_source(self) -> None:
         """Open the main source of the newest answer (then ←/→ walk its neighbours)."""
-        answers = [a for a in self.query(AnswerMessage) if a.answer.citations]
-        if not answers:
-            self.notify("No cited answer yet: ask a question with Enter.", severity="warning")
+        message = self.chat.newest_cited()
+        if message is None:
+            self.notify(NO_ANSWER, severity="warning")
             return
-        self._show_citation(answers[-1], 0)
+        self._show_citation(message, 0)
+
+    def action_citations(self) -> None:
+        """Focus the newest answer's citations: then a digit or Enter opens one."""
+        if self.chat.focus_citations():
+            self._lower_pane("chat")
+        else:
+            self.notify(NO_ANSWER, severity="warning")
 
     def _show_citation(self, message: AnswerMessage, number: int) -> None:
         hit = message.answer.citations[number]
         opened = self.document(hit.id, message.answer.question) or hit
-        self.push_screen(DocumentScreen(opened, message.answer.question, self))
+        screen = DocumentScreen(opened, message.answer.question, self)
+        if isinstance(self.screen, DocumentScreen):
+            self.switch_screen(screen)  # citation to citation; escape still goes back
+        else:
+            self.push_screen(screen)
 
     def article(self, snapshot: str) -> list[Hit]:
         """Every paragraph of `snapshot`, in order."""
@@ -248,28 +331,7 @@ class SnapsearchApp(App[None]):
 
     def palette_commands(self) -> list[PaletteCommand]:
         """The palette's entries: one per snapshot, then re-index, copy and themes."""
-        every = partial(self.use_snapshot, None)
-        commands = [PaletteCommand("Search all snapshots", every, "Search every snapshot")]
-        commands += [
-            PaletteCommand(
-                f"Search snapshot {info.id}",
-                partial(self.use_snapshot, info.id),
-                f"{info.date} · {info.headline}",
-            )
-            for info in reversed(self.snapshot_infos)
-        ]
-        return commands + [
-            PaletteCommand(
-                "Re-index snapshots", self.action_reindex, "Read new and changed snapshot files"
-            ),
-            PaletteCommand("Copy the last answer", self.action_copy_answer, "With its citations"),
-            PaletteCommand(
-                "Use the terminal's colours", partial(self.use_theme, "ansi-dark"), "ANSI theme"
-            ),
-            PaletteCommand(
-                "Use the default colours", partial(self.use_theme, "textual-dark"), "Textual theme"
-            ),
-        ]
+        return snapsearch_commands(self)
 
     def use_snapshot(self, snapshot: str | None) -> None:
         """Restrict searches and answers to one snapshot, or None for all."""
@@ -301,9 +363,9 @@ class SnapsearchApp(App[None]):
         self.push_screen(HelpScreen())
 
     def action_copy_answer(self) -> None:
-        answers = list(self.query(AnswerMessage))
+        answers = self.chat.answers
         if not answers:
-            self.notify("No answer to copy yet: ask a question with Enter.", severity="warning")
+            self.notify(NO_ANSWER, severity="warning")
             return
         self.copy_to_clipboard(answers[-1].as_text())
         # OSC 52 has no reply: the terminal may have refused it, and nothing says so.
@@ -371,14 +433,15 @@ class SnapsearchApp(App[None]):
         select.value = self.snapshot if self.snapshot in known else ALL
         self._update_status()
 
-    def _update_status(self) -> None:
+    def _update_status(self, width: int | None = None) -> None:
         count = len(self.snapshot_infos)
         scope = f"snapshot {self.snapshot}" if self.snapshot else "all snapshots"
         text = (
             f"{count} snapshot{'s' * (count != 1)} · {self._documents} documents · "
-            f"searching {scope} · {self.where}"
+            f"searching {scope} · "
         )
-        self.query_one("#status", Static).update(literal(text))
+        width = (width or self.size.width) - 2  # the status line's padding
+        self.query_one("#status", Static).update(status_line(text, self.where, width))
 
     async def _in_thread(self, function: Callable[..., T], *args: object) -> T | None:
         """Run index work off the event loop; report our errors as notifications."""

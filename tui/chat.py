@@ -1,11 +1,12 @@
-"""The chat pane's messages: a question, and an answer with its numbered citations."""
+"""The chat pane: questions, and answers with their numbered citations."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -17,7 +18,7 @@ from .render import literal, marked
 if TYPE_CHECKING:
     from search.ask import Answer
 
-__all__ = ["AnswerMessage", "QuestionMessage", "citation_text"]
+__all__ = ["AnswerMessage", "ChatPane", "CitationList", "QuestionMessage", "citation_text"]
 
 
 class QuestionMessage(Static):
@@ -35,6 +36,23 @@ def citation_text(number: int, hit: Hit) -> str:
     return f"[{number}] {hit.snapshot} {hit.date} {where}"
 
 
+class CitationList(OptionList):
+    """An answer's citations: ↑/↓ and Enter, or a digit (`1‥9` in the footer), open one."""
+
+    BINDINGS = [
+        Binding("1", "pick(1)", "Open", key_display="1‥9", tooltip="Open citation N"),
+        *[Binding(str(n), f"pick({n})", show=False) for n in range(2, 10)],
+    ]
+
+    def action_pick(self, number: int) -> None:
+        """Open citation `number` (1 for the first), as Enter on it would."""
+        if number <= self.option_count:
+            self.highlighted = number - 1
+            self.action_select()
+        else:
+            self.notify(f"This answer has {self.option_count} citation(s).", severity="warning")
+
+
 class AnswerMessage(Vertical):
     """An answer, its highlighted span, and its citations as a list to choose from."""
 
@@ -50,7 +68,7 @@ class AnswerMessage(Vertical):
                 Option(literal(citation_text(n, hit)), id=str(n - 1))
                 for n, hit in enumerate(self.answer.citations, 1)
             ]
-            citations = OptionList(*options, classes="citations")
+            citations = CitationList(*options, classes="citations")
             citations.border_title = title
             yield citations
 
@@ -59,3 +77,42 @@ class AnswerMessage(Vertical):
         lines = [self.answer.answer, ""]
         lines += [citation_text(n, hit) for n, hit in enumerate(self.answer.citations, 1)]
         return "\n".join(lines).rstrip() + "\n"
+
+
+class ChatPane(VerticalScroll, can_focus=False):
+    """The questions asked and their answers, the newest kept in view."""
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self.border_title = "questions"
+        self.answers: list[AnswerMessage] = []  # oldest first
+
+    def on_mount(self) -> None:
+        # Anchored: the newest answer stays in view when answers arrive or the pane is
+        # resized, until the user scrolls up to read an older one.
+        self.anchor()
+
+    def add_question(self, question: str) -> None:
+        self.mount(QuestionMessage(question))
+        self.scroll_end(animate=False)
+
+    async def add_answer(self, answer: Answer) -> None:
+        message = AnswerMessage(answer)
+        await self.mount(message)
+        self.answers.append(message)
+        self.scroll_end(animate=False)
+
+    def newest_cited(self) -> AnswerMessage | None:
+        """The newest answer with citations."""
+        return next((a for a in reversed(self.answers) if a.answer.citations), None)
+
+    def focus_citations(self) -> bool:
+        """Focus the newest answer's citations, the first highlighted; False if none."""
+        message = self.newest_cited()
+        if message is None:
+            return False
+        citations = message.query_one(CitationList)
+        citations.focus()
+        if citations.highlighted is None:
+            citations.highlighted = 0
+        return True

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
+from index import SnapshotInfo
 from search.engine import visible
 
-__all__ = ["PaletteCommand", "PaletteSource", "SnapsearchCommands"]
+__all__ = [
+    "PaletteCommand",
+    "PaletteSource",
+    "PaletteTarget",
+    "SnapsearchCommands",
+    "snapsearch_commands",
+]
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,46 @@ class PaletteSource(Protocol):
     """What the palette needs from the app that shows it."""
 
     def palette_commands(self) -> list[PaletteCommand]: ...
+
+
+class PaletteTarget(Protocol):
+    """What snapsearch's entries act on (the app)."""
+
+    snapshot_infos: list[SnapshotInfo]
+
+    def use_snapshot(self, snapshot: str | None) -> None: ...
+
+    def use_theme(self, theme: str) -> None: ...
+
+    def action_reindex(self) -> object: ...
+
+    def action_copy_answer(self) -> None: ...
+
+
+def snapsearch_commands(target: PaletteTarget) -> list[PaletteCommand]:
+    """One entry per snapshot (newest first), then re-index, copy and themes."""
+    every = partial(target.use_snapshot, None)
+    commands = [PaletteCommand("Search all snapshots", every, "Search every snapshot")]
+    commands += [
+        PaletteCommand(
+            f"Search snapshot {info.id}",
+            partial(target.use_snapshot, info.id),
+            f"{info.date} · {info.headline}",
+        )
+        for info in reversed(target.snapshot_infos)
+    ]
+    return commands + [
+        PaletteCommand(
+            "Re-index snapshots", target.action_reindex, "Read new and changed snapshot files"
+        ),
+        PaletteCommand("Copy the last answer", target.action_copy_answer, "With its citations"),
+        PaletteCommand(
+            "Use the terminal's colours", partial(target.use_theme, "ansi-dark"), "ANSI theme"
+        ),
+        PaletteCommand(
+            "Use the default colours", partial(target.use_theme, "textual-dark"), "Textual theme"
+        ),
+    ]
 
 
 def _literal(text: str) -> str:

@@ -10,7 +10,15 @@ from textual.content import Content
 from search.engine import Hit, label, snippet, visible
 from search.timeline import Series, sparkline
 
-__all__ = ["hit_heading", "hit_option", "history_line", "literal", "marked"]
+__all__ = [
+    "hit_heading",
+    "hit_option",
+    "hit_preview",
+    "history_line",
+    "literal",
+    "marked",
+    "status_line",
+]
 
 HIGHLIGHT = "bold reverse"
 
@@ -48,6 +56,11 @@ def hit_option(hit: Hit, width: int = 200) -> Content:
     return Content.assemble(hit_heading(hit), "\n", marked(shown, spans))
 
 
+def hit_preview(hit: Hit) -> Content:
+    """The preview of a result: the heading, then the whole text with the matches marked."""
+    return Content.assemble(hit_heading(hit), "\n\n", marked(hit.text, hit.highlights))
+
+
 def history_line(series: Series) -> Content:
     """`▃█▁  2026-11-22 0.87 → 2026-11-24 0.86  -1.15%  (3 snapshots)` for a series."""
     points = [p for p in series.points if p.value is not None]
@@ -62,3 +75,15 @@ def history_line(series: Series) -> Content:
         line += Content(f"  {(last.value - first.value) / first.value * 100:+.2f}%")
     count = len(points)
     return line + Content.styled(f"  ({count} snapshot{'s' * (count != 1)})", "dim")
+
+
+def status_line(text: str, where: str, width: int) -> Content:
+    """`text` then `where` (a path or an address) in `width` cells, literal: `where`
+    gives up its start first (`…/snapsearch/index`), then the line its end, an `…`
+    marking each cut, so nothing is silently clipped."""
+    text, where = visible(text), visible(where)
+    room = width - len(text)
+    if len(where) > room:
+        where = "…" + where[len(where) - room + 1 :] if room > 1 else "…"
+    line = text + where
+    return Content(line if len(line) <= width else line[: max(0, width - 1)] + "…")

@@ -34,9 +34,9 @@ class DocumentScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape,q", "dismiss", "Back"),
+        Binding("a", "article", "Whole article"),  # early: the footer shows it at 80 columns
         Binding("left,p", "step(-1)", "Previous ¶"),
         Binding("right,n", "step(1)", "Next ¶"),
-        Binding("a", "article", "Whole article"),
     ]
 
     def __init__(self, hit: Hit, highlight: str, source: DocumentSource) -> None:
@@ -57,7 +57,7 @@ class DocumentScreen(Screen[None]):
         yield Static(id="doc-history")
         with VerticalScroll(id="doc-body"):
             yield Static(id="doc-text")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._show()
@@ -96,12 +96,23 @@ class DocumentScreen(Screen[None]):
         if not paragraphs:
             self.notify("This snapshot has no article.", severity="warning")
             return
-        parts = []
+        parts: list[Content] = []
+        before = Content("")
         for paragraph in paragraphs:
+            if paragraph.id == self.hit.id:
+                before = Content.assemble(*parts)
             spans = self.hit.highlights if paragraph.id == self.hit.id else ()
             parts += [marked(f"¶{paragraph.paragraph}  ", ()), marked(paragraph.text, spans)]
             parts.append(Content("\n\n"))
         self.query_one("#doc-text", Static).update(Content.assemble(*parts))
+        self.call_after_refresh(self._scroll_to_paragraph, before)
+
+    def _scroll_to_paragraph(self, before: Content) -> None:
+        """Scroll the article to the paragraph that follows `before`, once laid out."""
+        width = self.query_one("#doc-text", Static).size.width
+        # `before` ends with a line break: its last line is the paragraph's own, empty.
+        line = len(before.wrap(width)) - 1 if width > 0 and before else 0
+        self.query_one("#doc-body", VerticalScroll).scroll_to(y=line, animate=False)
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
@@ -111,24 +122,34 @@ HELP = """\
 # snapsearch
 
 **Type** to search every snapshot as you type: every word must match, accents and case
-never matter, the last word may be the start of a word, and one typo is forgiven.
+never matter, the last word may be the start of a word, and one typo is forgiven. The
+highlighted result shows whole in the preview pane, its matched words marked.
 
-**Enter** asks the text as a question: the answer comes from the snapshots, with numbered
-citations. Choose a citation to open its source.
+**Enter** opens the highlighted result (the first, until you move with `↓`). A text that
+**ends with `?`** is asked instead, and so is a text nothing matches; `ctrl+s` asks any
+text. The answer comes from the snapshots, with numbered citations: `ctrl+o` opens the
+first, `ctrl+l` then a digit (or `↑` `↓` and `enter`) opens any of them.
 
 | key | what it does |
 |---|---|
-| `↓` / `tab` | from the search box to the results |
+| `enter` in the search box | open the highlighted result; a text ending with `?` is asked |
+| `ctrl+s` | ask the text in the search box, whatever it ends with |
+| `↓` | from the search box to the results; `↑` on the first goes back |
+| `↑` `↓` in the results | move the highlight; the preview follows |
 | `enter` on a result or citation | open the whole document |
 | `←` `→` (or `p` `n`) in a document | previous / next paragraph |
-| `a` in a document | the whole article |
+| `a` in a document | the whole article, at this paragraph |
 | `ctrl+o` | open the main source of the newest answer |
+| `ctrl+l`, then `1`…`9` | the newest answer's citations; a digit opens citation N |
 | `escape` | back, or to the search box |
 | `ctrl+y` | copy the last answer with its citations |
 | `ctrl+r` | re-index the snapshots the index came from |
 | `ctrl+p` | commands: restrict to one snapshot, re-index, theme |
 | `ctrl+g` | this help |
 | `ctrl+q` | quit |
+
+Under 110 columns the panes are stacked: the preview shows under the results while you
+browse them, the questions once you type a question, send it, or its answer arrives.
 """
 
 

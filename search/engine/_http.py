@@ -238,4 +238,6 @@ def _hit(data: dict[str, Any]) -> Hit:
         highlights=tuple((a, b) for a, b in data["highlights"]),
         data=data.get("data"),
         dates=tuple(data.get("dates", ())),
+        path=data.get("path"),
+        line=data.get("line"),
     )
