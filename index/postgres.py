@@ -6,6 +6,12 @@
     documents        the documents of `index.documents`, partitioned by year of `day`,
                      with one tsvector per text search configuration and a GIN index each
     words            every `plain` word indexed, for the one-typo lookup
+    terms            how many documents hold each term, per field (the IDF of the ranking)
+
+Each document also has `tsv_start` (the first one and two letters of its words, Whoosh's
+`start` field: a short prefix is one GIN entry) and its length per field (`len_plain`…),
+and `state` holds the document count and the total length per field: the ranking is
+Whoosh's BM25F computed in SQL from these.
 
 Text search configurations: `snapsearch_plain` (simple), `snapsearch_fr` (french_stem) and
 `snapsearch_en` (english_stem), each with `unaccent` first, so case and accents never
@@ -59,7 +65,7 @@ __all__ = [
     "normalise",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # The analysis field of `index.documents` → its text search configuration.
 CONFIGS = {"plain": "snapsearch_plain", "fr": "snapsearch_fr", "en": "snapsearch_en"}
 _LOCK_KEY = 0x736E6170  # "snap": one writer per database
@@ -130,7 +136,88 @@ MIGRATIONS: list[list[str]] = [
         'CREATE TABLE words (word text COLLATE "C" PRIMARY KEY)',
     ],
 ]
+# What the ranking (BM25, as Whoosh's BM25F) reads, per field: the terms of a tsvector and
+# its length (the number of positions, so of words, as Whoosh counts a field's length).
+RANKED = ("plain", "fr", "en", "start")
+_STATE_COLUMNS = ", ".join(f"len_{field}" for field in RANKED)
+
+
+def _account_sql(where: str, sign: str) -> list[str]:
+    """Statements adding (`sign` +) or taking away (-) the documents matching `where` to
+    or from the term counts and the totals in `state`. Migration 2 runs them too: once it
+    has shipped, a change here that alters their result belongs in a new migration."""
+    rows = " UNION ALL ".join(
+        f"SELECT '{field}' AS field, unnest(tsvector_to_array(d.tsv_{field})) AS term "
+        f"FROM documents d WHERE {where}"
+        for field in RANKED
+    )
+    totals = ", ".join(f"s.len_{f} {sign} coalesce(sum(d.len_{f}), 0)" for f in RANKED)
+    return [
+        f"INSERT INTO terms (field, term, df) SELECT field, term, {sign}count(*) "
+        f"FROM ({rows}) t GROUP BY field, term "
+        "ON CONFLICT (field, term) DO UPDATE SET df = terms.df + excluded.df",
+        *(["DELETE FROM terms WHERE df <= 0"] if sign == "-" else []),
+        f"UPDATE state s SET (documents, {_STATE_COLUMNS}) = (SELECT s.documents {sign} count(*), "
+        f"{totals} FROM documents d WHERE {where})",
+    ]
+
+
+# The first one and two letters of each word of a tsvector, at the word's positions.
+_STARTS_FUNCTION = r"""CREATE FUNCTION snapsearch_starts(v tsvector) RETURNS tsvector
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT coalesce(string_agg(
+        '''' || replace(replace(s.start, '\', '\\'), '''', '''''') || ''':'
+        || array_to_string(u.positions, ','), ' '), '')::tsvector
+    FROM unnest(v) u
+    CROSS JOIN LATERAL (SELECT DISTINCT left(u.lexeme, n)
+        FROM generate_series(1, least(2, length(u.lexeme))) n) AS s(start) $$"""
+
+MIGRATIONS.append(
+    [
+        _STARTS_FUNCTION,
+        # How many words a field holds (positions: stop words are not counted in fr, en).
+        """CREATE FUNCTION snapsearch_length(v tsvector) RETURNS integer
+            LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+            SELECT coalesce(sum(cardinality(positions)), 0)::integer FROM unnest(v) $$""",
+        # A length as Whoosh stores it (one byte, `whoosh.util.numeric.length_to_byte`) and
+        # reads it back: the smallest of round((1.033^n - 1) * 27) that is not shorter.
+        """CREATE FUNCTION snapsearch_whoosh_length(len integer) RETURNS integer
+            LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+            SELECT min(v)::integer FROM (
+                SELECT round((1.033 ^ (greatest(floor(ln(len / 27.0 + 1) / ln(1.033)) - 1, 0)
+                              + k) - 1) * 27) AS v
+                FROM generate_series(0, 2) k) c
+            WHERE v >= len $$""",
+        "ALTER TABLE documents ADD COLUMN tsv_start tsvector NOT NULL "
+        "GENERATED ALWAYS AS (snapsearch_starts(tsv_plain)) STORED",
+        *(
+            f"ALTER TABLE documents ADD COLUMN len_{field} integer NOT NULL "
+            f"GENERATED ALWAYS AS (snapsearch_length(tsv_{field})) STORED"
+            for field in ("plain", "fr", "en")
+        ),
+        "ALTER TABLE documents ADD COLUMN len_start integer NOT NULL "
+        "GENERATED ALWAYS AS (snapsearch_length(snapsearch_starts(tsv_plain))) STORED",
+        # The lengths the ranking reads: Whoosh's, rounded up as it stores them.
+        *(
+            f"ALTER TABLE documents ADD COLUMN rank_len_{field} integer NOT NULL "
+            f"GENERATED ALWAYS AS (snapsearch_whoosh_length(snapsearch_length({vector}))) STORED"
+            for field, vector in (
+                ("plain", "tsv_plain"),
+                ("fr", "tsv_fr"),
+                ("en", "tsv_en"),
+                ("start", "snapsearch_starts(tsv_plain)"),
+            )
+        ),
+        "CREATE INDEX documents_start ON documents USING gin (tsv_start)",
+        'CREATE TABLE terms (field text NOT NULL, term text COLLATE "C" NOT NULL, '
+        "df integer NOT NULL, PRIMARY KEY (field, term))",
+        "ALTER TABLE state ADD COLUMN documents bigint NOT NULL DEFAULT 0, "
+        + ", ".join(f"ADD COLUMN len_{f} bigint NOT NULL DEFAULT 0" for f in RANKED),
+        *_account_sql("TRUE", "+"),
+    ]
+)
 assert len(MIGRATIONS) == SCHEMA_VERSION
+
 
 _STAGED = (
     "id",
@@ -287,9 +374,10 @@ def build(
         _lock(conn, lock_wait)
         migrate(conn)
         if rebuild:
-            for table in ("documents", "snapshots", "words"):
+            for table in ("documents", "snapshots", "words", "terms"):
                 # DELETE, not TRUNCATE: TRUNCATE would lock readers out until the commit.
                 conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
+            conn.execute(f"UPDATE state SET (documents, {_STATE_COLUMNS}) = ROW(0, 0, 0, 0, 0)")
         rows = conn.execute("SELECT id, sha256 FROM snapshots").fetchall()
         known = {str(sid): str(sha) for sid, sha in rows}
         docs = _read_files(files, known, report, max_bytes, progress)
@@ -352,6 +440,8 @@ def _read_one(
 def _write(conn: psycopg.Connection[Any], docs: list[Document], updated: list[str]) -> None:
     """Replace the updated snapshots' rows and load the new documents with COPY."""
     if updated:
+        for statement in _account_sql("d.snapshot = ANY(%(updated)s)", "-"):
+            conn.execute(statement.encode(), {"updated": updated})
         conn.execute("DELETE FROM documents WHERE snapshot = ANY(%s)", (updated,))
         conn.execute("DELETE FROM snapshots WHERE id = ANY(%s)", (updated,))
     if not docs:
@@ -379,11 +469,19 @@ def _write(conn: psycopg.Connection[Any], docs: list[Document], updated: list[st
         "SELECT snapshot, day, info->>'sha256', info->>'path', info->>'headline', "
         "(info->>'documents')::int, info FROM staging WHERE kind = 'title'"
     )
+    added = sorted({str(doc["snapshot"]) for doc in docs})  # the index on snapshot, not a scan
+    for statement in _account_sql("d.snapshot = ANY(%(added)s)", "+"):
+        conn.execute(statement.encode(), {"added": added})
     conn.execute(
         "INSERT INTO words SELECT DISTINCT unnest(tsvector_to_array("
         "to_tsvector('snapsearch_plain', plain))) FROM staging ON CONFLICT DO NOTHING"
     )
     conn.execute("UPDATE state SET generation = generation + 1")
+    row = conn.execute("SELECT documents FROM state").fetchone()
+    if row and len(docs) * 10 >= int(row[0]):
+        # A build that changed a tenth of the rows or more: fresh statistics for the
+        # planner (autovacuum never analyzes a partitioned table's parent).
+        conn.execute("ANALYZE documents, terms, words")
 
 
 def _day(doc: Document) -> dt.date:

@@ -257,3 +257,122 @@ def test_a_dropped_connection_is_opened_again(pg: PostgresBackend, pg_url: str) 
             "WHERE application_name = 'snapsearch' AND datname = current_database()"
         )
     assert pg.search("Koursk").hits
+
+
+# ------------------------------------------------------------------------- ranking
+
+
+_RECOUNT = """
+    SELECT field, term, count(*)::int FROM (
+        SELECT 'plain' AS field, unnest(tsvector_to_array(tsv_plain)) AS term FROM documents
+        UNION ALL SELECT 'fr', unnest(tsvector_to_array(tsv_fr)) FROM documents
+        UNION ALL SELECT 'en', unnest(tsvector_to_array(tsv_en)) FROM documents
+        UNION ALL SELECT 'start', unnest(tsvector_to_array(tsv_start)) FROM documents
+    ) t GROUP BY field, term
+"""
+_TOTALS = "SELECT count(*), sum(len_plain), sum(len_fr), sum(len_en), sum(len_start) FROM documents"
+
+
+def _assert_statistics_match_the_documents(url: str) -> None:
+    """`terms` and the totals of `state` are what counting the documents again gives."""
+    with psycopg.connect(url) as conn:
+        counted = set(conn.execute(_RECOUNT).fetchall())
+        kept = set(conn.execute("SELECT field, term, df FROM terms").fetchall())
+        assert counted and kept == counted
+        totals = conn.execute(_TOTALS).fetchone()
+        state = conn.execute(
+            "SELECT documents, len_plain, len_fr, len_en, len_start FROM state"
+        ).fetchone()
+        assert totals is not None and state is not None
+        assert tuple(map(int, state)) == tuple(int(v or 0) for v in totals)
+
+
+def test_ranking_statistics_follow_every_build(tmp_path: Path, pg_url: str) -> None:
+    pages = write_series(tmp_path / "pages")
+    build(pg_url, [SAMPLE, *pages])
+    _assert_statistics_match_the_documents(pg_url)
+    pages[0].write_text(make_page(headline="Changed", paragraphs=["Un texte tout neuf ici."]))
+    assert build(pg_url, pages).updated == [pages[0].stem]
+    _assert_statistics_match_the_documents(pg_url)
+    build(pg_url, [SAMPLE], rebuild=True)
+    _assert_statistics_match_the_documents(pg_url)
+
+
+def test_start_holds_the_first_letters_of_each_word(pg_url: str) -> None:
+    with psycopg.connect(pg_url) as conn:
+        row = conn.execute(
+            "SELECT snapsearch_starts(to_tsvector('snapsearch_plain', 'koursk k kiev ete')), "
+            "snapsearch_length(to_tsvector('snapsearch_plain', 'koursk k kiev ete'))"
+        ).fetchone()
+    assert row == ("'e':4 'et':4 'k':1,2,3 'ki':3 'ko':1", 4)
+
+
+def test_lengths_are_rounded_up_as_whoosh_stores_them(pg_url: str) -> None:
+    from whoosh.util.numeric import byte_to_length, length_to_byte
+
+    lengths = [*range(0, 300), 1000, 5000, 20000]
+    with psycopg.connect(pg_url) as conn:
+        rows = conn.execute(
+            "SELECT snapsearch_whoosh_length(n) FROM unnest(%s::int[]) n", (lengths,)
+        ).fetchall()
+    assert [r[0] for r in rows] == [byte_to_length(length_to_byte(n)) for n in lengths]
+
+
+def test_a_database_of_schema_1_is_migrated_with_its_statistics(pg_cluster: PgCluster) -> None:
+    from index import postgres
+
+    url = pg_cluster.new_database(template="template1")  # no schema yet
+    try:
+        with psycopg.connect(url) as conn, conn.transaction():
+            conn.execute("CREATE TABLE schema_version (version integer PRIMARY KEY)")
+            for statement in postgres.MIGRATIONS[0]:
+                conn.execute(statement.encode())
+            conn.execute("INSERT INTO schema_version VALUES (1)")
+            conn.execute(
+                "CREATE TABLE documents_y2020 PARTITION OF documents "
+                "FOR VALUES FROM ('2020-01-01') TO ('2021-01-01')"
+            )
+            conn.execute(
+                "INSERT INTO documents (id, kind, snapshot, day, text, tsv_plain, tsv_fr, "
+                "tsv_en) SELECT 'old:p1', 'paragraph', 'old', '2020-05-01', t, "
+                "to_tsvector('snapsearch_plain', t), to_tsvector('snapsearch_fr', t), "
+                "to_tsvector('snapsearch_en', t) FROM (VALUES ('les anciens ecrits')) v(t)"
+            )
+        build(url, [SAMPLE])
+        _assert_statistics_match_the_documents(url)
+        backend = PostgresBackend(url)
+        try:
+            assert [h.id for h in backend.search("ancien").hits] == ["old:p1"]
+            assert backend.search("an").hits  # through the new `start` column
+        finally:
+            backend.close()
+    finally:
+        pg_cluster.drop_database(url)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["Koursk", "sanctions", "Ko", "K", "déploy", "Corée du Nord", "alliance militaire", "gbp"],
+)
+def test_ranking_is_whoosh_bm25f(tmp_path: Path, pg: PostgresBackend, query: str) -> None:
+    """The same pages in a Whoosh index: the same top hits with the same scores (BM25F,
+    as Whoosh computes it, from the statistics the build keeps), within 2%: PostgreSQL's
+    stop word lists and tokens are not exactly Whoosh's, so lengths differ a little."""
+    from index import IndexDir
+    from index import build as build_whoosh
+    from search.engine import WhooshEngine
+
+    index_dir = IndexDir(tmp_path / "ix")
+    build_whoosh(index_dir, [SAMPLE, *sorted((tmp_path / "pages").glob("*.txt"))])
+    whoosh = WhooshEngine(index_dir)
+    try:
+        expected = whoosh.search(query, limit=10).hits
+    finally:
+        whoosh.close()
+    found = pg.search(query, limit=10).hits
+    assert expected
+    # The same hits in the same order, but for equal scores on one day (Whoosh keeps the
+    # order of its index there, PostgreSQL the order of ids).
+    assert {h.text for h in found} == {h.text for h in expected}
+    assert [h.date for h in found] == [h.date for h in expected]
+    assert [h.score for h in found] == pytest.approx([h.score for h in expected], rel=0.02)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from index.analysis import LANGUAGES
+from index.analysis import LANGUAGES, START_LETTERS
 
 from ._syntax import AnyOf, Exclude, Node, Phrase, Text
 from ._types import Word
@@ -16,17 +16,19 @@ from ._types import Word
 __all__ = [
     "COLUMNS",
     "ORDER",
-    "SCORE",
     "TEXT_FIELDS",
     "Builder",
     "Match",
     "Page",
+    "Rank",
+    "Scored",
     "Sql",
     "build_match",
     "equal",
     "restrict",
     "keyword",
     "quoted",
+    "score_sql",
 ]
 
 COLUMNS = "d.id, d.kind, d.snapshot, d.day, d.paragraph, d.code, d.name, d.lang, d.text, d.data"
@@ -38,12 +40,23 @@ WORD_MATCH = (
     " OR d.tsv_fr @@ to_tsquery('snapsearch_fr', %s)"
     " OR d.tsv_en @@ to_tsquery('snapsearch_en', %s))"
 )
-# ts_rank divided by the length of the field (normalisation 2), summed over fields: the
-# closest to Whoosh's BM25 of the variants measured (top-10 overlap, benchmarks/pg_bench.py).
-SCORE = (
-    "(ts_rank(d.tsv_plain, to_tsquery('snapsearch_plain', %s), 2)"
-    " + ts_rank(d.tsv_fr, to_tsquery('snapsearch_fr', %s), 2)"
-    " + ts_rank(d.tsv_en, to_tsquery('snapsearch_en', %s), 2))"
+# A prefix of 1–2 letters is one entry of `tsv_start` (Whoosh's `start` field), not the
+# union of every word it begins. It covers the word as typed and its stems too (a stem
+# begins with the word's first two letters), so it is the word's whole condition.
+START_MATCH = "d.tsv_start @@ %s::tsquery"
+# Whoosh's BM25F (whoosh.scoring.BM25F's defaults).
+K1, B = 1.2, 0.75
+# ts_rank with every weight 1 of a one-lexeme query is sum(1/i², i=1..tf) / (π²/6): this
+# turns it back into tf, the term's frequency in the document (exact to tf ≈ 1000).
+_ZETA2 = 1.6449340668482264
+_TF = "round(1 / ({z} * (1 - ts_rank('{{1,1,1,1}}', d.tsv_{field}, %s::tsquery, 0)::float8)) - 0.5)"
+# A prefix scores as Whoosh's Prefix query does: the sum of the BM25 of every word it
+# begins that the document holds (their frequencies from the tsvector, IDFs from `terms`).
+_PREFIX_BM25 = (
+    "(SELECT coalesce(sum((ln({count} / (t.df + 1.0)) + 1) * cardinality(u.positions) * {k1p}"
+    " / (cardinality(u.positions) + {k1} * ({b1} + {b} * d.rank_len_plain / {average}))), 0)"
+    " FROM unnest(d.tsv_plain) u JOIN terms t ON t.field = 'plain' AND t.term = u.lexeme"
+    " WHERE starts_with(u.lexeme, %s))"
 )
 
 
@@ -68,10 +81,60 @@ class Match:
 
     condition: str
     params: tuple[Any, ...]
-    score_params: tuple[str, str, str]
+    scored: tuple[Scored, ...]
     plain: frozenset[str]
     prefixes: frozenset[str]
     stems: dict[str, frozenset[str]]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A term of the query that the ranking sums, as Whoosh's query has it: `text` as
+    analysed by the configuration of `field` (`plain`, `fr`, `en`), a prefix of 1–2
+    letters (`start`) or a longer one (`prefix`)."""
+
+    field: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Rank:
+    """One term of the ranking over a tsvector column (`plain`, `fr`, `en`, `start`):
+    BM25 of the lexeme `query` with `idf`, or (`idf` None) the sum of the BM25 of the
+    words of `plain` that begin with `query`."""
+
+    field: str
+    query: str
+    idf: float | None
+
+
+def score_sql(
+    ranks: Sequence[Rank], documents: int, averages: dict[str, float]
+) -> tuple[list[str], str, list[Any]]:
+    """The columns of the ranks (`t0`, `t1`…, over `d`), the score summed over them (and
+    over the columns `rank_len_<field>`), and the parameters of the columns."""
+    columns, terms, params = [], [], []
+    for number, rank in enumerate(ranks):
+        average = averages.get(rank.field) or 1.0
+        if rank.idf is None:
+            column = _PREFIX_BM25.format(
+                count=repr(float(max(documents, 1))),
+                k1p=repr(K1 + 1),
+                k1=repr(K1),
+                b1=repr(1 - B),
+                b=repr(B),
+                average=repr(average),
+            )
+            terms.append(f"t{number}")
+        else:
+            column = _TF.format(z=repr(_ZETA2), field=rank.field)
+            terms.append(
+                f"{rank.idf!r} * t{number} * {K1 + 1!r} / (t{number} + {K1!r} * "
+                f"({1 - B!r} + {B!r} * rank_len_{rank.field} / {average!r}))"
+            )
+        columns.append(f"{column} AS t{number}")
+        params.append(rank.query)
+    return columns, " + ".join(terms) or "0", params
 
 
 def quoted(lexeme: str) -> str:
@@ -89,7 +152,7 @@ class Builder:
         self.plain: set[str] = set()
         self.prefixes: set[str] = set()
         self.stems: dict[str, set[str]] = {lang: set() for lang in LANGUAGES}
-        self.lexemes: list[str] = []
+        self.scored: dict[Scored, None] = {}
 
     def words(
         self, typed: Sequence[Word], *, prefix_last: bool, every: bool = True, shown: bool = True
@@ -103,10 +166,15 @@ class Builder:
             near = self.typos.get(word.plain, [])
             options = [quoted(word.plain), *map(quoted, near)]
             prefix = prefix_last and position == len(typed) - 1
-            if prefix:
-                options.append(quoted(word.plain) + ":*")
-            conditions.append(WORD_MATCH)
-            params += [" | ".join(options), quoted(word.plain), quoted(word.plain)]
+            short = prefix and len(word.plain) <= START_LETTERS
+            if short:
+                conditions.append(START_MATCH)
+                params.append(quoted(word.plain))
+            else:
+                if prefix:
+                    options.append(quoted(word.plain) + ":*")
+                conditions.append(WORD_MATCH)
+                params += [" | ".join(options), quoted(word.plain), quoted(word.plain)]
             if shown:
                 self._show(word, near, prefix)
         return "(" + (" AND " if every else " OR ").join(conditions) + ")", params
@@ -142,23 +210,27 @@ class Builder:
         return "(" + joiner.join(c for c, _ in parts) + ")", [p for _, ps in parts for p in ps]
 
     def _show(self, word: Word, near: list[str], prefix: bool) -> None:
+        """Mark `word` for highlighting and ranking, as Whoosh's query for it scores: the
+        word as typed and by stem, its typos, and the prefix (its `start` when short)."""
         self.plain.update([word.plain, *near])
-        self.lexemes += [quoted(word.plain), *map(quoted, near)]
+        for name in TEXT_FIELDS:
+            self.scored[Scored(name, word.plain)] = None
+        for other in near:
+            self.scored[Scored("plain", other)] = None
         if prefix:
             self.prefixes.add(word.plain)
-            self.lexemes.append(quoted(word.plain) + ":*")
+            short = len(word.plain) <= START_LETTERS
+            self.scored[Scored("start" if short else "prefix", word.plain)] = None
         for lang, stem in word.stems:
             self.stems[lang].add(stem)
 
     def finish(self, part: Part) -> Match | None:
         if part is None:
             return None
-        plain = " | ".join(self.lexemes) or "''"
-        stems = " | ".join(quoted(w) for w in sorted(self.plain)) or "''"
         return Match(
             condition=part[0],
             params=tuple(part[1]),
-            score_params=(plain, stems, stems),
+            scored=tuple(self.scored),
             plain=frozenset(self.plain),
             prefixes=frozenset(self.prefixes),
             stems={lang: frozenset(found) for lang, found in self.stems.items()},
