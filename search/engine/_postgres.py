@@ -45,7 +45,7 @@ from ._pgsql import (
 )
 from ._query import FUZZY_MIN_LENGTH, words
 from ._syntax import Text, last_text, parse_query
-from ._types import Hit, Results, Span, Token, UnknownSnapshotError, Word
+from ._types import Hit, Results, Span, Token, Word, resolve
 from ._whoosh import MAX_QUERY_WORDS, MAX_TYPO_WORD
 
 __all__ = ["PostgresBackend"]
@@ -143,16 +143,7 @@ class PostgresBackend:
 
     def resolve_snapshot(self, snapshot: str | None) -> str | None:
         """The id `snapshot` stands for (`latest` is the newest), or raise if unknown."""
-        if snapshot is None:
-            return None
-        known = self.snapshots()
-        if snapshot == "latest":
-            return known[-1].id if known else None
-        if not any(info.id == snapshot for info in known):
-            raise UnknownSnapshotError(
-                f"no snapshot {snapshot!r} in the index; `search index status` lists them"
-            )
-        return snapshot
+        return resolve(snapshot, self.snapshots) if snapshot is not None else None
 
     def document_count(self) -> int:
         """How many documents the database holds."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from index import SnapshotInfo
 from index.errors import SnapsearchError
 
-__all__ = ["KINDS", "Hit", "Results", "Span", "Token", "UnknownSnapshotError", "Word"]
+__all__ = ["KINDS", "Hit", "Results", "Span", "Token", "UnknownSnapshotError", "Word", "resolve"]
 
 KINDS = ("paragraph", "rate", "quote", "title")
 Span = tuple[int, int]
@@ -92,3 +94,16 @@ class Results:
             "fuzzy": self.fuzzy,
             "hits": [hit.to_json() for hit in self.hits],
         }
+
+
+def resolve(snapshot: str, known: Callable[[], list[SnapshotInfo]]) -> str | None:
+    """The id `snapshot` stands for among the `known()` snapshots (oldest first): `latest`
+    is the newest; an id the index does not hold raises `UnknownSnapshotError`."""
+    infos = known()
+    if snapshot == "latest":
+        return infos[-1].id if infos else None
+    if not any(info.id == snapshot for info in infos):
+        raise UnknownSnapshotError(
+            f"no snapshot {snapshot!r} in the index; `search index status` lists them"
+        )
+    return snapshot

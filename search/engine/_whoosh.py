@@ -31,7 +31,7 @@ from ._syntax import (
     parse_query,
     without_exclusions,
 )
-from ._types import Hit, Results, Span, Token, UnknownSnapshotError, Word
+from ._types import Hit, Results, Span, Token, Word, resolve
 
 __all__ = ["MAX_QUERY_WORDS", "MAX_TYPO_WORD", "WhooshEngine"]
 
@@ -172,16 +172,7 @@ class WhooshEngine:
 
     def resolve_snapshot(self, snapshot: str | None) -> str | None:
         """The id `snapshot` stands for (`latest` is the newest), or raise if unknown."""
-        if snapshot is None:
-            return None
-        known = self.snapshots()
-        if snapshot == "latest":
-            return known[-1].id if known else None
-        if not any(info.id == snapshot for info in known):
-            raise UnknownSnapshotError(
-                f"no snapshot {snapshot!r} in the index; `search index status` lists them"
-            )
-        return snapshot
+        return resolve(snapshot, self.snapshots) if snapshot is not None else None
 
     def search(
         self,
