@@ -22,7 +22,7 @@ import psycopg
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from index import SnapshotInfo
-from index.analysis import LANGUAGES, TOKEN, analyzer_for
+from index.analysis import LANGUAGES, analyzer_for
 from index.errors import IndexDamagedError, IndexMissingError
 from index.postgres import SCHEMA_VERSION, connect, describe, mapped_errors
 
@@ -43,10 +43,15 @@ from ._pgsql import (
     restrict,
     score_sql,
 )
-from ._query import FUZZY_MIN_LENGTH, words
+from ._query import (
+    FUZZY_MIN_LENGTH,
+    MAX_TYPO_WORD,
+    merge_spans,
+    query_words,
+    text_tokens,
+)
 from ._syntax import Text, last_text, parse_query
 from ._types import Hit, Results, Span, Token, Word, resolve
-from ._whoosh import MAX_QUERY_WORDS, MAX_TYPO_WORD
 
 __all__ = ["PostgresBackend"]
 
@@ -155,18 +160,11 @@ class PostgresBackend:
     def words(self, text: str) -> list[Word]:
         """`text` split into words and analysed as the index analyses documents; only the
         first `MAX_QUERY_WORDS` count."""
-        return words(_first_words(text), self._analyzers)[:MAX_QUERY_WORDS]
+        return query_words(text, self._analyzers)
 
     def tokens(self, text: str, lang: str | None) -> list[Token]:
         """Every word of `text` with its stems in `lang` (French and English when None)."""
-        stems: dict[int, set[str]] = {}
-        for name in (lang,) if lang else LANGUAGES:
-            for token in self._analyzers[name](text, chars=True):
-                stems.setdefault(token.startchar, set()).add(token.text)
-        return [
-            Token(t.startchar, t.endchar, t.text, frozenset(stems.get(t.startchar, ())))
-            for t in self._analyzers["plain"](text, chars=True)
-        ]
+        return text_tokens(text, lang, self._analyzers)
 
     # ------------------------------------------------------------------ searching
 
@@ -508,25 +506,9 @@ class PostgresBackend:
                 for token in self._analyzers[lang](text, chars=True):
                     if token.text in wanted:
                         spans.add((token.startchar, token.endchar))
-        return _merge(sorted(spans))
+        return merge_spans(sorted(spans))
 
 
 def _idf(documents: int, frequency: int) -> float:
     """Whoosh's inverse document frequency (`WeightingModel.idf`)."""
     return math.log(max(documents, 1) / (frequency + 1)) + 1
-
-
-def _first_words(text: str) -> str:
-    """`text` cut after its `MAX_QUERY_WORDS`-th word, before analysing it word by word."""
-    ends = [m.end() for m in itertools.islice(TOKEN.finditer(text), MAX_QUERY_WORDS)]
-    return text[: ends[-1]] if len(ends) == MAX_QUERY_WORDS else text
-
-
-def _merge(spans: list[Span]) -> tuple[Span, ...]:
-    merged: list[Span] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return tuple(merged)

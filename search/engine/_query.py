@@ -6,6 +6,7 @@ Whatever a user types is only ever split into words: quotes, brackets, `*`, `AND
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 
 from whoosh.analysis import Analyzer
@@ -14,11 +15,29 @@ from whoosh.query import And, Every, Not, Or, Prefix, Query, Term
 from index.analysis import LANGUAGES, START_LETTERS, TOKEN
 
 from ._syntax import AnyOf, Exclude, Node, Phrase, Text, has_phrase
-from ._types import Word
+from ._types import Span, Token, Word
 
-__all__ = ["FUZZY_MIN_LENGTH", "build_query", "prefix", "tree_query", "words"]
+__all__ = [
+    "FUZZY_MIN_LENGTH",
+    "MAX_QUERY_WORDS",
+    "MAX_TYPO_WORD",
+    "build_query",
+    "merge_spans",
+    "prefix",
+    "query_words",
+    "text_tokens",
+    "tree_query",
+    "words",
+]
 
 FUZZY_MIN_LENGTH = 5  # shorter words have too many neighbours at one edit
+# Words after these are ignored, in searches and questions alike: Whoosh nests the
+# matchers of an AND or an OR by pairs and recursed past Python's limit on ~1,000 words,
+# and every word costs time.
+MAX_QUERY_WORDS = 64
+# Longer words get no typo forgiven: Whoosh's automaton grows with the word (a word of
+# 8,000 letters took 8 s), and nobody types a word that long by hand.
+MAX_TYPO_WORD = 40
 
 
 def _first_token(analyzer: Analyzer, text: str) -> str:
@@ -125,3 +144,35 @@ def tree_query(
     if parts and all(isinstance(q, Not) for q in parts):
         parts.insert(0, Every())  # only exclusions: everything else
     return And(parts) if len(parts) > 1 else (parts[0] if parts else None)
+
+
+def query_words(text: str, analyzers: Mapping[str, Analyzer]) -> list[Word]:
+    """The first `MAX_QUERY_WORDS` words of user `text`, analysed (every backend's
+    `Backend.words`)."""
+    ends = [m.end() for m in itertools.islice(TOKEN.finditer(text), MAX_QUERY_WORDS)]
+    cut = text[: ends[-1]] if len(ends) == MAX_QUERY_WORDS else text
+    return words(cut, analyzers)[:MAX_QUERY_WORDS]
+
+
+def text_tokens(text: str, lang: str | None, analyzers: Mapping[str, Analyzer]) -> list[Token]:
+    """Every word of a document's `text` with its stems in `lang` (French and English when
+    None): every backend's `Backend.tokens`."""
+    stems: dict[int, set[str]] = {}
+    for name in (lang,) if lang else LANGUAGES:
+        for token in analyzers[name](text, chars=True):
+            stems.setdefault(token.startchar, set()).add(token.text)
+    return [
+        Token(t.startchar, t.endchar, t.text, frozenset(stems.get(t.startchar, ())))
+        for t in analyzers["plain"](text, chars=True)
+    ]
+
+
+def merge_spans(spans: list[Span]) -> tuple[Span, ...]:
+    """Sorted highlight spans with the overlapping ones joined."""
+    merged: list[Span] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return tuple(merged)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,12 +15,20 @@ from whoosh.sorting import FieldFacet
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from index import IndexDir, SnapshotInfo, list_snapshots
-from index.analysis import TOKEN, stop_words
+from index.analysis import stop_words
 from index.errors import SnapsearchError
 from index.store import collect_leaked_files
 
 from ._count import one_word_count
-from ._query import FUZZY_MIN_LENGTH, build_query, tree_query, words
+from ._query import (
+    FUZZY_MIN_LENGTH,
+    MAX_TYPO_WORD,
+    build_query,
+    merge_spans,
+    query_words,
+    text_tokens,
+    tree_query,
+)
 from ._syntax import (
     Node,
     Text,
@@ -33,15 +40,8 @@ from ._syntax import (
 )
 from ._types import Hit, Results, Span, Token, Word, resolve
 
-__all__ = ["MAX_QUERY_WORDS", "MAX_TYPO_WORD", "WhooshEngine"]
+__all__ = ["WhooshEngine"]
 
-# Words after these are ignored, in searches and questions alike: Whoosh nests the
-# matchers of an AND or an OR by pairs and recursed past Python's limit on ~1,000 words,
-# and every word costs time.
-MAX_QUERY_WORDS = 64
-# Longer words get no typo forgiven: Whoosh's automaton grows with the word (a word of
-# 8,000 letters took 8 s), and nobody types a word that long by hand.
-MAX_TYPO_WORD = 40
 _OPEN_ATTEMPTS = 3
 _REMEMBERED = 256  # searches remembered per searcher
 _MAX_TIE_FETCH = 4096  # ties at the cut are resolved within this many hits
@@ -159,7 +159,7 @@ class WhooshEngine:
     def words(self, text: str) -> list[Word]:
         """`text` split into words and analysed as the index analyses documents; only the
         first `MAX_QUERY_WORDS` count."""
-        return words(_first_words(text), self._analyzers)[:MAX_QUERY_WORDS]
+        return query_words(text, self._analyzers)
 
     @_reads_index
     def snapshots(self) -> list[SnapshotInfo]:
@@ -313,14 +313,7 @@ class WhooshEngine:
 
     def tokens(self, text: str, lang: str | None) -> list[Token]:
         """Every word of `text` with its stems in `lang` (French and English when None)."""
-        stems: dict[int, set[str]] = {}
-        for field in (lang,) if lang else ("fr", "en"):
-            for token in self._analyzers[field](text, chars=True):
-                stems.setdefault(token.startchar, set()).add(token.text)
-        return [
-            Token(t.startchar, t.endchar, t.text, frozenset(stems.get(t.startchar, ())))
-            for t in self._analyzers["plain"](text, chars=True)
-        ]
+        return text_tokens(text, lang, self._analyzers)
 
     def match(
         self,
@@ -519,7 +512,7 @@ class WhooshEngine:
             for token in self._analyzers[field](text, chars=True):
                 if token.text in wanted:
                     spans.add((token.startchar, token.endchar))
-        return _merge(sorted(spans))
+        return merge_spans(sorted(spans))
 
 
 def _iso(day: int) -> str:
@@ -531,12 +524,6 @@ def _day_number(iso: str) -> int:
     """YYYY-MM-DD as the YYYYMMDD number the `day` field holds."""
     day = dt.date.fromisoformat(iso)
     return day.year * 10000 + day.month * 100 + day.day
-
-
-def _first_words(text: str) -> str:
-    """`text` cut after its `MAX_QUERY_WORDS`-th word, before analysing it word by word."""
-    ends = [match.end() for match in itertools.islice(TOKEN.finditer(text), MAX_QUERY_WORDS)]
-    return text[: ends[-1]] if len(ends) == MAX_QUERY_WORDS else text
 
 
 def _matched_terms(query: Query, reader: Any) -> dict[str, set[str]]:
@@ -554,13 +541,3 @@ def _matched_terms(query: Query, reader: Any) -> dict[str, set[str]]:
                 text = term.decode("utf-8") if isinstance(term, bytes) else term
                 grouped.setdefault(field, set()).add(text)
     return grouped
-
-
-def _merge(spans: list[Span]) -> tuple[Span, ...]:
-    merged: list[Span] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return tuple(merged)
