@@ -28,7 +28,8 @@ Short = Annotated[str, Field(max_length=200)]
 class WordModel(BaseModel):
     raw: Short
     plain: Short
-    stems: list[tuple[Short, Short]] = Field(default_factory=list, max_length=4)
+    # (language field, stem): a field the index does not have is a bad request, not damage
+    stems: list[tuple[Literal["fr", "en"], Short]] = Field(default_factory=list, max_length=4)
 
 
 class TokensRequest(BaseModel):
@@ -130,8 +131,7 @@ def seam_router(settings: Settings, warm: Warm, reader: ReaderDep) -> APIRouter:
     ) -> JSONResponse:
         return JSONResponse({"frequency": await warm(lambda e: e.frequency(field, term))})
 
-    @router.get("/documents", summary="Every document whose fields equal the query parameters")
-    async def documents(
+    def field_values(
         request: Request,
         id: Value = None,
         kind: Value = None,
@@ -139,23 +139,19 @@ def seam_router(settings: Settings, warm: Warm, reader: ReaderDep) -> APIRouter:
         series: Value = None,
         code: Value = None,
         digest: Value = None,
-    ) -> JSONResponse:
-        fields = _fields(request)
+    ) -> dict[str, str]:
+        """The field filters of a request: named here so that OpenAPI documents them."""
+        return _fields(request)
+
+    FieldsDep = Annotated[dict[str, str], Depends(field_values)]
+
+    @router.get("/documents", summary="Every document whose fields equal the query parameters")
+    async def documents(fields: FieldsDep) -> JSONResponse:
         found = await warm(lambda e: e.documents(**fields))
         return JSONResponse([h.to_json() for h in found])
 
     @router.get("/newest", summary="Documents whose fields equal the parameters, newest first")
-    async def newest(
-        request: Request,
-        limit: Limit = None,
-        id: Value = None,
-        kind: Value = None,
-        snapshot: Value = None,
-        series: Value = None,
-        code: Value = None,
-        digest: Value = None,
-    ) -> JSONResponse:
-        fields = _fields(request)
+    async def newest(fields: FieldsDep, limit: Limit = None) -> JSONResponse:
         found = await warm(lambda e: e.newest(cap(limit), **fields))
         return JSONResponse([h.to_json() for h in found])
 
