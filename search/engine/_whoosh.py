@@ -409,23 +409,52 @@ class WhooshEngine:
         self, query: Query, filter: Query | None, want: int | None, collapse: bool
     ) -> tuple[int, list[Hit]]:
         """The count of matches and at least the best `want` hits, ties at the cut included:
-        which of several equal scores is shown must not depend on the limit."""
-        fetch = want if want is None or not collapse else want * 3
-        while True:
-            results = self._searcher.search(query, limit=fetch, filter=filter)
-            # Iterated, not list(): list() asks len() first, and Whoosh's Results.__len__
-            # runs the whole query again to count it (27% of a keystroke's CPU).
-            found = [hit for hit in results]
-            hits = self._collapsed(found) if collapse else self._hits(found)
-            if fetch is None or want is None or len(found) < fetch:
-                break
-            ordered = sorted(hits, key=_ORDER["relevance"], reverse=True)
-            tied = len(ordered) > want and found[-1].score >= ordered[want - 1].score
-            if (len(hits) >= want and not tied) or fetch >= _MAX_TIE_FETCH:
-                break
-            fetch *= 4  # many copies of the same text, or ties at the cut: look further
+        which of several equal scores is shown must not depend on the limit.
+
+        Ties are settled on (score, docnum) pairs and the `day` column alone; stored fields
+        are read only for the hits kept (reading 4,096 tied rate documents to show 100 took
+        a keystroke from 88 to 324 ms at 300 snapshots).
+        """
+        days = self._searcher.reader().column_reader("day")
+
+        def ranked(limit: int | None) -> tuple[Any, list[int]]:
+            results = self._searcher.search(query, limit=limit, filter=filter)
+            # top_n holds (score, docnum), best first; not len(results), which re-runs the
+            # whole query to count it (27% of a keystroke's CPU).
+            top = results.top_n
+            key = lambda i: (top[i][0], days[top[i][1]])  # noqa: E731
+            return results, sorted(range(len(top)), key=key, reverse=True)
+
+        if want is None:
+            results, order = ranked(None)
+            hits = self._kept(results, order, None, collapse)
+        else:
+            fetch = want * 3 if collapse else want
+            while True:
+                results, order = ranked(fetch)
+                top = results.top_n
+                complete = len(top) < fetch
+                tied = not complete and len(top) >= want and top[-1][0] >= top[want - 1][0]
+                if tied and fetch < _MAX_TIE_FETCH:
+                    fetch *= 4  # equal scores run past what was fetched: look further
+                    continue
+                hits = self._kept(results, order, want, collapse)
+                if complete or len(hits) >= want or fetch >= _MAX_TIE_FETCH:
+                    break
+                fetch *= 4  # many copies of the same text: look further down
         total = one_word_count(self._searcher, query, filter)
         return len(results) if total is None else total, hits
+
+    def _kept(self, results: Any, order: list[int], want: int | None, collapse: bool) -> list[Hit]:
+        """Hits for the first of `order` (positions in `results`), as many as `want` needs
+        once copies of the same text are collapsed."""
+        size = len(order) if want is None else (want * 3 if collapse else want)
+        while True:
+            found = [results[i] for i in order[:size]]
+            hits = self._collapsed(found) if collapse else self._hits(found)
+            if want is None or len(hits) >= want or size >= len(order):
+                return hits
+            size *= 4
 
     def _hits(self, found: list[Any]) -> list[Hit]:
         return [self._hit(f.fields(), f.score, {}) for f in found]
