@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 # Bump when the schema or the analysis changes: an index of another version must be rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # Prefixes this short are looked up in the `start` field, one posting list, instead of
 # expanding over every word of `plain` that begins with them (`e` matched 71 words, and
 # the union of their postings took seconds on 1,000 snapshots).
@@ -85,27 +85,24 @@ def stop_words(lang: str) -> frozenset[str]:
 
 
 def make_schema() -> Schema:
-    """The schema of every snapsearch index."""
+    """The schema of every snapsearch index: one document per distinct text (a paragraph
+    or a title, whatever snapshots repeat it) and one per series (a currency or a stock
+    index); which snapshot holds what, and the daily numbers, live in the side store."""
     return Schema(
+        # `paragraph:<sha1>` and `title:<sha1>` for texts, `rate:GBP`, `quote:AEX` for series.
         id=ID(stored=True, unique=True),
         kind=ID(stored=True),
-        snapshot=ID(stored=True),
-        # YYYYMMDD. One term per value (shift_step=0), not Whoosh's default eight trie
-        # terms: ranges of days are short (`NumericRange` then lists the days in range).
-        day=NUMERIC(int, bits=32, stored=True, sortable=True, shift_step=0),
-        paragraph=STORED,
-        line=STORED,  # the line of the snapshot file a paragraph starts on
-        code=ID(stored=True),
-        # `rate:GBP` or `quote:AEX`: one series across snapshots, for histories.
-        series=ID(stored=True),
-        # sha1 of the text: the same paragraph in several snapshots collapses to one hit.
-        # Only text documents have one: a rate or quote is never repeated.
-        digest=ID(stored=True),
-        data=STORED,  # the numbers of a rate or quote, as parsed
-        name=STORED,
+        digest=ID(stored=True),  # sha1 of a text's words; None on a series
+        series=ID(stored=True),  # `rate:GBP` or `quote:AEX`; None on a text
+        code=ID(stored=True),  # a currency's ISO code
+        # YYYYMMDD of the newest snapshot holding the document: ties go to the newest.
+        day=NUMERIC(int, bits=32, sortable=True, shift_step=0),
+        # Every YYYYMMDD a text is on, for date restrictions. One term per value
+        # (shift_step=0), not Whoosh's default eight trie terms: ranges of days are short
+        # (`NumericRange` then lists the days in range).
+        days=NUMERIC(int, bits=32, shift_step=0),
         lang=STORED,
-        text=STORED,
-        info=STORED,  # on the title document: what `index status` shows
+        text=STORED,  # a series' indexed words (code and names); texts are in the side store
         plain=TEXT(analyzer=analyzer_for("plain"), phrase=False),
         start=TEXT(analyzer=analyzer_for("start"), phrase=False),
         fr=TEXT(analyzer=analyzer_for("fr"), phrase=False),

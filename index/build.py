@@ -13,12 +13,19 @@ from typing import Any
 from whoosh.index import Index
 
 from . import lang
-from .documents import documents
 from .errors import SnapshotError
 from .parse import DEFAULT_MAX_BYTES, parse_snapshot, read_file
-from .store import IndexDir, list_snapshots
+from .side import SIDE_NAME, SideWriter, series_words
+from .store import IndexDir, side_reader
 
-__all__ = ["BuildReport", "build", "build_sample_if_absent", "find_snapshot_files"]
+__all__ = [
+    "BuildReport",
+    "build",
+    "build_sample_if_absent",
+    "find_snapshot_files",
+    "series_document",
+    "text_document",
+]
 
 SNAPSHOT_SUFFIX = ".txt"
 DEFAULT_LOCK_WAIT = 10.0
@@ -145,17 +152,32 @@ def build_sample_if_absent(index_dir: IndexDir, paths: Sequence[Path]) -> BuildR
 
 
 def _build_locked(index_dir: IndexDir, job: _Job, rebuild: bool) -> None:
-    """The build proper, under the write lock: sweep, then write, then count."""
+    """The build proper, under the write lock: sweep, then write a new generation and
+    publish it, then count."""
     try:
         live = index_dir.tidy(rebuild=rebuild)
-        if rebuild or live is None:
-            _build_fresh(index_dir, job)
-        else:
-            _build_into_live(index_dir, live, job)
-        job.report.documents = index_dir.open().doc_count() if index_dir.exists() else 0
+        writer = _GenerationWriter(index_dir, None if rebuild else live)
+        try:
+            _write(writer, job)
+            if writer.opened:
+                index_dir.publish(writer.commit())
+        except BaseException:
+            writer.cancel()
+            raise
+        job.report.documents = _document_count(index_dir)
     except OSError as exc:
         # Disk full, a read-only or unwritable folder: one clear error, the old index kept.
         raise index_dir.write_failed(exc) from None
+
+
+def _document_count(index_dir: IndexDir) -> int:
+    if not index_dir.exists():
+        return 0
+    side = side_reader(index_dir.open())
+    try:
+        return side.document_count()
+    finally:
+        side.close()
 
 
 @dataclass
@@ -166,79 +188,130 @@ class _Job:
     progress: Progress | None
 
 
-def _build_fresh(index_dir: IndexDir, job: _Job) -> None:
-    """Write a new generation beside the live one (if any), then switch to it."""
-    gen, ix = index_dir.create_generation()
-    writer = _LazyWriter(ix)
-    try:
-        _write(writer, job, known={})
-        if writer.opened:
-            writer.commit()
-            index_dir.publish(gen)
-        else:
-            index_dir.discard(gen)  # nothing new was read: the index stays as it was
-    except BaseException:
-        writer.cancel()
-        index_dir.discard(gen)
-        raise
+class _GenerationWriter:
+    """The next generation, made on the first change only: empty for a first build or a
+    rebuild, else a copy of the live one (`IndexDir.clone_generation`). A build that only
+    skips or refuses files leaves the index folder untouched."""
 
-
-def _build_into_live(index_dir: IndexDir, ix: Index, job: _Job) -> None:
-    """Commit new and changed snapshots into the live generation (opened and swept)."""
-    with ix.searcher() as searcher:
-        known = {s.id: s.sha256 for s in list_snapshots(searcher)}
-    writer = _LazyWriter(ix)
-    try:
-        _write(writer, job, known)
-        if writer.opened:
-            writer.commit()
-    except BaseException:
-        writer.cancel()
-        with contextlib.suppress(Exception):  # the first error is the one to report
-            index_dir.sweep(ix)  # frees the space a full disk needs back
-        raise
-
-
-class _LazyWriter:
-    """A Whoosh writer opened on the first change only.
-
-    A Whoosh writer creates its segment files when it opens, and `cancel()` leaves them
-    behind; a build that only skips or refuses files must not touch the index folder.
-    """
-
-    def __init__(self, ix: Any) -> None:
-        self._ix = ix
+    def __init__(self, index_dir: IndexDir, live: Index | None) -> None:
+        self._dir = index_dir
+        self._live = live
+        self._gen: Path | None = None
+        self._ix: Any = None
+        self._side: SideWriter | None = None
         self._writer: Any = None
 
     @property
     def opened(self) -> bool:
-        return self._writer is not None
+        return self._side is not None
 
-    def get(self) -> Any:
-        if self._writer is None:
-            self._writer = self._ix.writer(limitmb=128)
-        return self._writer
+    def known(self) -> dict[str, str]:
+        """The sha256 of each snapshot the live index holds, by id."""
+        if self._live is None:
+            return {}
+        side = side_reader(self._live)
+        try:
+            return {row[0]: row[3] for row in side.snapshots()}
+        finally:
+            side.close()
 
-    def commit(self) -> None:
-        self.get().commit()
+    def side(self) -> SideWriter:
+        if self._side is None:
+            if self._live is None:
+                self._gen, self._ix = self._dir.create_generation()
+            else:
+                self._gen, self._ix = self._dir.clone_generation(self._live)
+            source = None if self._live is None else Path(self._live.storage.folder, SIDE_NAME)
+            path = self._gen / SIDE_NAME
+            self._side = SideWriter(path, source=source, fsync=self._dir.fsync)
+        return self._side
+
+    def commit(self) -> Path:
+        """Write the index documents of what changed, commit both stores; the generation,
+        ready to publish."""
+        side = self.side()
+        assert self._gen is not None
+        self._writer = writer = self._ix.writer(limitmb=128)
+        put = writer.add_document if self._live is None else writer.update_document
+        for kind, text_digest, text, language, days in side.text_documents():
+            put(**text_document(kind, text_digest, text, language, days))
+        for key, kind, code, name, fr, en, newest in side.series_documents():
+            put(**series_document(key, kind, code, name, fr, en, newest))
+        texts, series = side.gone()
+        for doc_id in texts + series:
+            writer.delete_by_term("id", doc_id)
+        side.close()
+        writer.commit()
+        return self._gen
 
     def cancel(self) -> None:
-        writer = self._writer
-        if writer is None or writer.is_closed:
-            return
-        try:
-            writer.cancel()
-        except Exception:
-            # After a failed write (disk full) closing the segment's files fails again,
-            # before Whoosh releases its own lock; release it so that this process (a
-            # watcher, a test) can write again.
-            lock = writer.writelock
-            if lock is not None and lock.fd is not None:
-                with contextlib.suppress(OSError):
-                    lock.release()
+        if self._side is not None:
+            self._side.abandon()
+        _cancel(self._writer)
+        if self._gen is not None:
+            self._dir.discard(self._gen)
 
 
-def _write(writer: _LazyWriter, job: _Job, known: dict[str, str]) -> None:
+def text_document(
+    kind: str, text_digest: str, text: str, lang: str | None, days: list[int]
+) -> dict[str, Any]:
+    """The index document of a distinct text, on every day in `days` (oldest first)."""
+    doc: dict[str, Any] = {
+        "id": f"{kind}:{text_digest}",
+        "kind": kind,
+        "digest": text_digest,
+        "day": days[-1],
+        "days": days,
+        "lang": lang,
+        "plain": text,
+        "start": text,
+    }
+    # Text of unknown language goes to every stemmed field, so plurals still meet.
+    for name in ("fr", "en") if lang is None else (lang,):
+        doc[name] = text
+    return doc
+
+
+def series_document(
+    key: str, kind: str, code: str | None, name: str | None, fr: str, en: str, newest: int
+) -> dict[str, Any]:
+    """The index document of a currency (code, English and French names) or a stock
+    index (its name); its numbers are in the side store."""
+    words = series_words(kind, code, name, fr, en)
+    doc: dict[str, Any] = {
+        "id": key,
+        "kind": kind,
+        "series": key,
+        "code": code,
+        "day": newest,
+        "lang": None,
+        "text": words,
+        "plain": words,
+        "start": words,
+    }
+    if kind == "rate":
+        doc |= {"fr": fr, "en": en}
+    return doc
+
+
+def _cancel(writer: Any) -> None:
+    """Close a Whoosh writer that will not commit."""
+    if writer is None or writer.is_closed:
+        return
+    try:
+        writer.cancel()
+    except Exception:
+        # After a failed write (disk full) closing the segment's files fails again,
+        # before Whoosh releases its own lock; release it so that this process (a
+        # watcher, a test) can write again.
+        lock = writer.writelock
+        if lock is not None and lock.fd is not None:
+            with contextlib.suppress(OSError):
+                lock.release()
+
+
+def _write(writer: _GenerationWriter, job: _Job) -> None:
+    known = writer.known()
     seen: dict[str, Path] = {}
     for done, path in enumerate(job.files, 1):
         try:
@@ -250,7 +323,7 @@ def _write(writer: _LazyWriter, job: _Job, known: dict[str, str]) -> None:
 
 
 def _add_file(
-    writer: _LazyWriter,
+    writer: _GenerationWriter,
     path: Path,
     known: dict[str, str],
     seen: dict[str, Path],
@@ -266,10 +339,10 @@ def _add_file(
         report.unchanged.append(sid)
         return
     snapshot = parse_snapshot(data, path=str(path), mtime=mtime)
+    side = writer.side()
     if sid in known:
-        writer.get().delete_by_term("snapshot", sid)
+        side.remove(sid)
         report.updated.append(sid)
     else:
         report.added.append(sid)
-    for doc in documents(snapshot):
-        writer.get().add_document(**doc)
+    side.add(snapshot)

@@ -10,7 +10,16 @@ from typing import Any
 from . import lang
 from .model import Quote, Rate, Snapshot
 
-__all__ = ["Document", "day_number", "documents"]
+__all__ = [
+    "Document",
+    "currency_names",
+    "day_number",
+    "digest",
+    "documents",
+    "languages",
+    "quote_text",
+    "rate_text",
+]
 
 Document = dict[str, Any]
 
@@ -21,13 +30,25 @@ def day_number(snapshot: Snapshot) -> int:
     return d.year * 10000 + d.month * 100 + d.day
 
 
-def documents(snapshot: Snapshot) -> list[Document]:
-    """Title, paragraph, rate and quote documents of one snapshot, title first."""
+def digest(text: str) -> str:
+    """The sha1 of a text: the same paragraph in several snapshots is one text."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def languages(snapshot: Snapshot) -> tuple[str | None, list[str | None]]:
+    """The page's language and each paragraph's: detected, or the page's when a paragraph
+    is too short to tell."""
     detected = [lang.detect(p) for p in snapshot.paragraphs]
     page_lang = lang.dominant(detected)
+    return page_lang, [found or page_lang for found in detected]
+
+
+def documents(snapshot: Snapshot) -> list[Document]:
+    """Title, paragraph, rate and quote documents of one snapshot, title first."""
+    page_lang, langs = languages(snapshot)
     docs = [_title(snapshot, page_lang)]
-    for number, (text, found) in enumerate(zip(snapshot.paragraphs, detected, strict=True), 1):
-        docs.append(_paragraph(snapshot, number, text, found or page_lang))
+    for number, (text, found) in enumerate(zip(snapshot.paragraphs, langs, strict=True), 1):
+        docs.append(_paragraph(snapshot, number, text, found))
         if len(snapshot.lines) >= number:
             docs[-1]["line"] = snapshot.lines[number - 1]
     docs += [_rate(snapshot, rate) for rate in snapshot.rates]
@@ -49,7 +70,7 @@ def _base(snapshot: Snapshot, kind: str, key: str, text: str) -> Document:
     # Tables change every day, so only text documents can repeat across snapshots; a
     # digest on each of the many rate documents would be one more unique term apiece.
     if kind in ("paragraph", "title"):
-        doc["digest"] = hashlib.sha1(text.encode("utf-8")).hexdigest()
+        doc["digest"] = digest(text)
     return doc
 
 
@@ -83,11 +104,35 @@ def _paragraph(snapshot: Snapshot, number: int, text: str, language: str | None)
     return _with_language(doc, language)
 
 
-def _rate(snapshot: Snapshot, rate: Rate) -> Document:
-    fr, en = (_currency_name(rate.code, locale) for locale in ("fr", "en"))
+def currency_names(code: str) -> tuple[str, str]:
+    """The French and English CLDR names of a currency ("" when CLDR does not know it)."""
+    fr, en = (_currency_name(code, locale) for locale in ("fr", "en"))
+    return fr, en
+
+
+def rate_text(base: str | None, raw: str, code: str, fr: str, en: str) -> str:
+    """How a rate reads: `1 EUR = 25.12 CZK (Czech Koruna; couronne tchèque)`."""
     names = f" ({en}; {fr})" if en else ""
-    base = snapshot.base or "base"
-    doc = _base(snapshot, "rate", f"rate:{rate.code}", f"1 {base} = {rate.raw} {rate.code}{names}")
+    return f"1 {base or 'base'} = {raw} {code}{names}"
+
+
+def quote_text(name: str, level: float | None, change: float | None, percent: float | None) -> str:
+    """How a stock index reads: `PX 1612.5 (+3.2, +0.20%)`."""
+    parts = [name]
+    if level is not None:
+        parts.append(f"{level:.10g}")
+    moves = []
+    if change is not None:
+        moves.append(f"{change:+.10g}")
+    if percent is not None:
+        moves.append(f"{percent:+.2f}%")
+    return " ".join(parts) + (f" ({', '.join(moves)})" if moves else "")
+
+
+def _rate(snapshot: Snapshot, rate: Rate) -> Document:
+    fr, en = currency_names(rate.code)
+    text = rate_text(snapshot.base, rate.raw, rate.code, fr, en)
+    doc = _base(snapshot, "rate", f"rate:{rate.code}", text)
     doc.update(code=rate.code, name=en or None, fr=fr, en=en, lang=None)
     doc["series"] = f"rate:{rate.code}"
     doc["data"] = {"value": rate.value, "raw": rate.raw, "base": snapshot.base}
@@ -95,15 +140,7 @@ def _rate(snapshot: Snapshot, rate: Rate) -> Document:
 
 
 def _quote(snapshot: Snapshot, quote: Quote) -> Document:
-    parts = [quote.name]
-    if quote.level is not None:
-        parts.append(f"{quote.level:.10g}")
-    moves = []
-    if quote.change is not None:
-        moves.append(f"{quote.change:+.10g}")
-    if quote.percent is not None:
-        moves.append(f"{quote.percent:+.2f}%")
-    text = " ".join(parts) + (f" ({', '.join(moves)})" if moves else "")
+    text = quote_text(quote.name, quote.level, quote.change, quote.percent)
     doc = _base(snapshot, "quote", f"quote:{quote.name}", text)
     doc.update(code=None, name=quote.name, lang=None, series=f"quote:{quote.name}")
     doc["data"] = {"level": quote.level, "change": quote.change, "percent": quote.percent}

@@ -3,7 +3,8 @@
     ROOT/               0700, like every folder made for it (missing parents too)
       CURRENT           name of the live generation, replaced atomically (os.replace)
       write.lock        the pid of the writer, for the "busy" message
-      g000001/          a Whoosh index + snapsearch.json (schema version)
+      g000001/          a Whoosh index, side.sqlite (see `index.side`) and snapsearch.json
+                        (schema version)
 
 One writer: every build, rebuild and watcher holds `flock` on ROOT's own descriptor (and
 on write.lock, for older versions), so deleting write.lock by hand breaks nothing, and a
@@ -11,9 +12,14 @@ killed writer's lock goes with its process. A reader that finds no index indexes
 sample only when no build is running (`build_sample_if_absent`); it never waits for, or
 writes into, an index another process is building.
 
-Incremental builds commit into the live generation: Whoosh writes new segment files,
-then a new table of contents by rename, so readers see the old or the new state, never a
-mix. A rebuild writes a new generation beside the live one and switches CURRENT.
+Every build writes a new generation and switches CURRENT to it: the Whoosh index and the
+side store are one state, and a rename is the only way to change both at once. A rebuild
+starts it empty; an incremental build starts it as a copy of the live one, whose Whoosh
+files are hard links (Whoosh never rewrites a file: a commit writes new segments and a
+new table of contents, and records deletions in it) and whose side store is rewritten
+from a copy in memory (~20 ms for 25 MB). A published generation is never written
+again, so readers pinned to one keep reading it, open files and all, after a newer one
+replaces it.
 
 Durability (`IndexDir(fsync=True)`, the default): the files a commit wrote and their
 folder are fsynced before its table of contents is renamed into place, the folder again
@@ -45,13 +51,13 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import stat
 import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import platformdirs
 from whoosh.index import TOC, Index
@@ -68,6 +74,7 @@ from .errors import (
     IndexUnsafeError,
     IndexWriteError,
 )
+from .side import SIDE_NAME, SideReader
 
 __all__ = [
     "IndexDir",
@@ -75,6 +82,7 @@ __all__ = [
     "collect_leaked_files",
     "default_root",
     "list_snapshots",
+    "side_reader",
 ]
 
 _CURRENT = "CURRENT"
@@ -110,22 +118,18 @@ class SnapshotInfo:
     headline: str
 
 
-def list_snapshots(searcher: Any) -> list[SnapshotInfo]:
-    """Every snapshot in the index, oldest first."""
-    infos = []
-    for fields in searcher.documents(kind="title"):
-        info = fields["info"]
-        infos.append(
-            SnapshotInfo(
-                id=fields["snapshot"],
-                date=info["date"],
-                documents=info["documents"],
-                sha256=info["sha256"],
-                path=info["path"],
-                headline=info["headline"],
-            )
-        )
-    return sorted(infos, key=lambda s: (s.date, s.id))
+def list_snapshots(ix: Index) -> list[SnapshotInfo]:
+    """Every snapshot in the opened index `ix`, oldest first."""
+    side = side_reader(ix)
+    try:
+        return [SnapshotInfo(*row) for row in side.snapshots()]
+    finally:
+        side.close()
+
+
+def side_reader(ix: Index) -> SideReader:
+    """The side store of the generation `ix` reads."""
+    return SideReader(Path(ix.storage.folder, SIDE_NAME))
 
 
 class IndexDir:
@@ -250,6 +254,39 @@ class IndexDir:
         except BaseException:
             self.discard(gen)
             raise
+
+    def clone_generation(self, ix: Index) -> tuple[Path, Index]:
+        """A new, unpublished generation holding the Whoosh index of `ix` (the live one),
+        its files hard-linked, to be written into; the side store is written by the build."""
+        numbers = [int(p.name[1:]) for p in self._generations()]
+        gen = self.root / f"g{max(numbers, default=0) + 1:06d}"
+        gen.mkdir(mode=0o700)
+        live = Path(ix.storage.folder)
+        try:
+            version = json.dumps({"schema_version": SCHEMA_VERSION}) + "\n"
+            write_new_file(gen / _FORMAT, version, fsync=self.fsync)
+            for name in self._index_files(ix):
+                os.link(live / name, gen / name, follow_symlinks=False)
+            if self.fsync:
+                fsync_dir(gen)
+            return gen, self._storage(gen).open_index()
+        except BaseException:
+            self.discard(gen)
+            raise
+
+    def _index_files(self, ix: Index) -> list[str]:
+        """The Whoosh files of `ix`: its table of contents and the segments it names."""
+        toc = TOC.read(ix.storage, ix.indexname)
+        segments = {s.segment_id() for s in toc.segments}
+        tocs, files = TOC._pattern(ix.indexname), TOC._segment_pattern(ix.indexname)
+        names = []
+        for filename in os.listdir(ix.storage.folder):
+            toc_match, seg_match = tocs.match(filename), files.match(filename)
+            if (toc_match and int(toc_match.group(1)) == toc.generation) or (
+                seg_match and not toc_match and seg_match.group(1) in segments
+            ):
+                names.append(filename)
+        return names
 
     def publish(self, gen: Path) -> None:
         """Make `gen` the live generation in one rename, then drop the others.
@@ -407,6 +444,7 @@ class IndexDir:
         self._check_format(gen)
         ix = self._storage(gen).open_index()
         self._check_schema(gen, ix)
+        self._check_side(gen)
         # open_dir reads only the table of contents; this opens every segment too, so a
         # truncated or missing segment file is found here rather than by the first query.
         ix.doc_count()
@@ -432,6 +470,19 @@ class IndexDir:
                 f"{self.root}: not a snapsearch index of this version ({gen.name} differs in "
                 f"field {diff!r}); {_REBUILD_HINT}"
             )
+
+    def _check_side(self, gen: Path) -> None:
+        """The side store opens and has the tables this version reads."""
+        path = gen / SIDE_NAME
+        if not path.is_file():
+            raise IndexDamagedError(
+                f"{self.root}: the index is damaged ({gen.name}/{SIDE_NAME} is missing); "
+                f"{_REBUILD_HINT}"
+            )
+        try:
+            SideReader(path).close()
+        except sqlite3.Error as exc:
+            raise self.damaged(exc) from None
 
     def _commit_marker(self, gen: Path) -> tuple[Path | None, tuple[str, ...]]:
         """What a commit or a rebuild changes: CURRENT and the tables of contents."""

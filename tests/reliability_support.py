@@ -13,6 +13,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import TOC
 
 from index import IndexDir, list_snapshots
+from index.store import side_reader
 from tests.conftest import SEARCH_BIN, make_page
 
 State = dict[str, str]  # snapshot id -> sha256 of its file
@@ -50,18 +51,27 @@ def page_text(name: str, version: int, n: int = 0) -> str:
 def index_state(root: Path) -> State | None:
     """The snapshots a complete index at `root` holds, or None when there is no index.
 
-    Fails when the documents do not add up to whole snapshots: the title of each snapshot
-    counts its documents, and the index must hold exactly those and no others.
+    Fails when the two stores do not make whole snapshots: each snapshot's documents in the
+    side store add up to the count it records, and the Whoosh index holds exactly the
+    texts and series those documents are made of, no more, no fewer.
     """
     index_dir = IndexDir(root)
     if not index_dir.exists():
         return None
-    with index_dir.open().searcher() as searcher:
-        infos = list_snapshots(searcher)
-        assert searcher.doc_count() == sum(info.documents for info in infos)
+    ix = index_dir.open()
+    infos = list_snapshots(ix)
+    side = side_reader(ix)
+    try:
+        members: set[str] = set()
         for info in infos:
-            assert len(list(searcher.document_numbers(snapshot=info.id))) == info.documents
-        return {info.id: info.sha256 for info in infos}
+            assert len(side.rows({"snapshot": info.id})) == info.documents
+            members.update(side.members(info.id))
+        with ix.searcher() as searcher:
+            indexed = [fields["id"] for fields in searcher.all_stored_fields()]
+        assert len(indexed) == len(set(indexed)) and set(indexed) == members
+    finally:
+        side.close()
+    return {info.id: info.sha256 for info in infos}
 
 
 def debris(root: Path) -> list[str]:
@@ -75,6 +85,7 @@ def debris(root: Path) -> list[str]:
     segments = tuple(f"{s.segment_id()}." for s in toc.segments)
     needed = {
         "snapsearch.json",
+        "side.sqlite",
         f"{ix.indexname}_WRITELOCK",
         f"_{ix.indexname}_{toc.generation}.toc",
     }

@@ -143,7 +143,11 @@ def test_search_restricted_to_a_kind_and_a_snapshot(backend: Backend) -> None:
     hits = backend.search("Koursk", kind="paragraph", snapshot="latest").hits
     assert hits and all(h.kind == "paragraph" and h.snapshot == SAMPLE_ID for h in hits)
     assert backend.search("Koursk", snapshot=DAYS[0]).hits == ()
-    assert backend.search("gbp", kind="rate", limit=None).total == 4
+    # A currency is one document, shown by its newest point; one snapshot shows its own.
+    (gbp,) = backend.search("gbp", kind="rate", limit=None).hits
+    assert (gbp.snapshot, gbp.dates) == (SAMPLE_ID, ())
+    (first,) = backend.search("gbp", kind="rate", snapshot=DAYS[0]).hits
+    assert first.data is not None and first.data["raw"] == "0.87"
 
 
 def test_match_every_or_any_word(backend: Backend) -> None:
@@ -151,7 +155,10 @@ def test_match_every_or_any_word(backend: Backend) -> None:
     total, _ = backend.match(words, kind="paragraph")
     assert total == 0
     total, hits = backend.match(words, every=False, kind="paragraph", limit=None)
-    assert total == len(hits) == 5  # the minister on 3 days, the unions on 2
+    # The minister in two wordings (days 1-2, day 3), the unions once (days 1-2).
+    assert total == len(hits) == 3
+    total, hits = backend.match(words, every=False, kind="paragraph", snapshot=DAYS[0])
+    assert total == len(hits) == 2
     assert backend.match([], kind="paragraph") == (0, ())
 
 
@@ -163,8 +170,9 @@ def test_count_since_a_day(backend: Backend) -> None:
 
 
 def test_frequency(backend: Backend) -> None:
-    assert backend.frequency("plain", "syndicats") == 2
-    assert backend.frequency("kind", "title") == 4
+    """Distinct texts and series: a paragraph on two days counts once."""
+    assert backend.frequency("plain", "syndicats") == 1
+    assert backend.frequency("kind", "title") == 2  # "Budget" on three days, the sample
     assert backend.frequency("plain", "zzzz") == 0
 
 
@@ -234,9 +242,17 @@ def test_search_phrases_exclusions_or_and_groups(backend: Backend) -> None:
 
 
 def test_search_dates_sort_and_offset(backend: Backend) -> None:
-    days = lambda **o: [h.date for h in backend.search("gbp", limit=None, kind="rate", **o).hits]  # noqa: E731
-    assert days(since="2026-11-23", until="2026-11-23") == ["2026-11-23"]
-    assert days(sort="oldest") == ["2026-11-22", "2026-11-23", "2026-11-24", "2026-11-24"]
-    assert days(sort="newest")[:2] == ["2026-11-24", "2026-11-24"]
-    every = backend.search("gbp", limit=None, kind="rate", sort="oldest").hits
-    assert backend.search("gbp", limit=2, offset=1, kind="rate", sort="oldest").hits == every[1:3]
+    text = "gouvernement OR ministre OR syndicats"
+    days = lambda **o: [
+        h.date for h in backend.search(text, limit=None, kind="paragraph", **o).hits
+    ]  # noqa: E731
+    # Each text dated by its newest day within the range asked.
+    assert days(since="2026-11-22", until="2026-11-22") == ["2026-11-22"] * 3
+    assert days(sort="oldest") == ["2026-11-23", "2026-11-23", "2026-11-24", "2026-11-24"]
+    assert days(sort="newest") == ["2026-11-24", "2026-11-24", "2026-11-23", "2026-11-23"]
+    every = backend.search(text, limit=None, kind="paragraph", sort="oldest").hits
+    assert (
+        backend.search(text, limit=2, offset=1, kind="paragraph", sort="oldest").hits == every[1:3]
+    )
+    rate = backend.search("gbp", kind="rate", until="2026-11-23").hits
+    assert [(h.date, h.data and h.data["raw"]) for h in rate] == [("2026-11-23", "0.88")]

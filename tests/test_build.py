@@ -14,8 +14,7 @@ from tests.conftest import SAMPLE, SAMPLE_ID, make_page
 
 
 def _snapshots(index_dir: IndexDir) -> dict[str, str]:
-    with index_dir.open().searcher() as searcher:
-        return {s.id: s.sha256 for s in list_snapshots(searcher)}
+    return {s.id: s.sha256 for s in list_snapshots(index_dir.open())}
 
 
 def test_added_then_unchanged_then_updated(index_dir: IndexDir, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from whoosh.query import NumericRange, Prefix, Term
 
 from index import IndexDir, build
 from index.analysis import START_LETTERS
+from index.documents import digest
 from search.engine import WhooshEngine as Engine
 from search.engine._count import one_word_count
 from search.engine._query import build_query
@@ -84,8 +85,13 @@ def test_count_leaves_out_deleted_documents(tmp_path: Path) -> None:
 
 
 def test_days_are_found_by_range(engine: Engine) -> None:
-    newest = _ids(engine, NumericRange("day", 20261125, None))
-    assert newest == _ids(engine, Term("snapshot", "prague-post-2026-11-25"))
+    """A text's days are indexed one term each: a range finds exactly the texts of the
+    snapshots within it."""
+    found = _ids(engine, NumericRange("days", 20261125, None))
+    on_day = engine.documents(snapshot="prague-post-2026-11-25")
+    texts = {f"{h.kind}:{digest(h.text)}" for h in on_day if h.kind in ("title", "paragraph")}
+    assert len(texts) == 2
+    assert {engine.searcher.stored_fields(n)["id"] for n in found} == texts
 
 
 def test_remembered_searches_are_forgotten_after_a_commit(tmp_path: Path) -> None:

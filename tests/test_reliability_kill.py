@@ -148,15 +148,13 @@ def _kill_builds(tmp: Path, kills: int, seed: int) -> Counter[str]:
 
 
 def _kill_while_writing(corpus: _Corpus, state: State, root: Path) -> State:
-    """Kill an update once it has begun writing into the live generation, so that it
-    certainly leaves debris there; the state it leaves."""
-    gen = IndexDir(root).generation()
-    assert gen is not None
+    """Kill an update once it has begun writing its new generation, so that it certainly
+    leaves debris; the state it leaves."""
     for _ in range(10):
         build = corpus.next_build("update", state, -1)
-        before = set(os.listdir(gen))
+        before = set(os.listdir(root))
         process = start_search(*build.args, root=root)
-        while process.poll() is None and set(os.listdir(gen)) <= before:
+        while process.poll() is None and set(os.listdir(root)) <= before:
             time.sleep(0.001)
         process.kill()
         process.communicate(timeout=60)

@@ -57,8 +57,9 @@ __all__ = ["PostgresBackend"]
 
 # A prefix standing for at most this many words is ranked as these words.
 _MAX_EXPANDED = 32
-# A relevance search first keeps this many rows per hit wanted, best first.
-_CUT_ROWS = 4
+# What one hit stands for when hits are collapsed: every copy of a text (its digest),
+# every point of a series (a currency, a stock index), else one document.
+_GROUP = "coalesce(d.digest, d.series, d.id)"
 
 
 class PostgresBackend:
@@ -221,11 +222,13 @@ class PostgresBackend:
         kind: str | None = None,
         snapshot: str | None = None,
     ) -> tuple[int, tuple[Hit, ...]]:
-        """Documents holding every one (or, not `every`, any) of `words` in any form."""
+        """Documents holding every one (or, not `every`, any) of `words` in any form; a
+        text repeated across snapshots, or a series, is one hit unless `snapshot` is given."""
         match = build_match(words, prefix_last=False, every=every)
         if match is None:
             return 0, ()
-        return self._run(match, restrict(kind, snapshot), Page(limit))
+        page = Page(limit, collapse=snapshot is None)
+        return self._run(match, restrict(kind, snapshot), page)
 
     def count(
         self, phrases: Sequence[Sequence[Word]], *, kind: str, since: str | None = None
@@ -244,13 +247,18 @@ class PostgresBackend:
         return int(row[0]) if row else 0
 
     def frequency(self, field: str, term: str) -> int:
-        """How many documents hold `term` in `field` (`plain`, `fr`, `en`, `kind`…)."""
+        """How many distinct documents hold `term` in `field` (`plain`, `fr`, `en`,
+        `kind`…): a text repeated across snapshots counts once, and so does a series."""
         if field in TEXT_FIELDS:
             condition = f"d.tsv_{field} @@ %s::tsquery"
             param = quoted(term)
         else:
             condition, param = f"d.{keyword(field)} = %s", term
-        row = self._one(f"SELECT count(*) FROM documents d WHERE {condition}", (param,))
+        row = self._one(
+            f"SELECT count(*) FROM (SELECT {_GROUP} FROM documents d WHERE {condition} "
+            "GROUP BY 1) g",
+            (param,),
+        )
         return int(row[0]) if row else 0
 
     def within_one_typo(self, word: str) -> list[str]:
@@ -266,77 +274,75 @@ class PostgresBackend:
         return sorted(w for (w,) in rows if damerau_levenshtein(w, word, 1) <= 1)
 
     def _run(self, match: Match, filters: Sql, page: Page) -> tuple[int, tuple[Hit, ...]]:
-        """The count of matching documents and the hits of `page`, best first and newest
-        first on equal scores (or by date); when collapsing, a text on several days is one
-        hit (its newest copy) listing every date it is on."""
-        want = None if page.limit is None else page.limit + page.offset
-        if page.sort == "relevance" and want is not None:
-            # Copies of a text score alike, so the best groups are among the best rows:
-            # cut the rows first (a top-N sort), group all of them only if that was short.
-            cut = want * _CUT_ROWS
-            total, hits = self._query(match, filters, page, cut)
-            if len(hits) == page.limit or total <= cut:
-                return total, hits
-        return self._query(match, filters, page, None)
-
-    def _query(
-        self, match: Match, filters: Sql, page: Page, cut: int | None
-    ) -> tuple[int, tuple[Hit, ...]]:
+        """The count of hits and the hits of `page`, best first and newest first on equal
+        scores (or by date). When collapsing, the copies of a text and the points of a
+        series are one hit each (their `_GROUP`): the newest matching copy, scored by the
+        best, a text listing every date it is on; the count is of these hits."""
         self._resolve([s for s in match.scored if s not in self._ranks])
         ranks = [rank for scored in match.scored for rank in self._rank(scored)]
         columns, score, rank_params = score_sql(ranks, *self._statistics())
-        group = "coalesce(d.digest, d.id)" if page.collapse else "d.id"
-        copies = "(d.digest = top.grp OR d.id = top.grp)" if page.collapse else "d.id = top.grp"
         lengths = ", ".join(f"d.rank_len_{field}" for field in ("plain", "fr", "en", "start"))
         order = ORDER[page.sort]
-        rows_of = (
-            "m"
-            if cut is None
-            else "(SELECT * FROM m ORDER BY score DESC, day DESC, grp LIMIT %s) c"
-        )
-        # Copies of one text match alike: the days and the newest copy of a top hit are
-        # read through the digest's index, not by scanning every match again.
+        where = f"{filters.where()} AND {match.condition}"
+        if page.collapse:
+            # Every group is counted, so every matching row is grouped; the newest copy
+            # and the days of a top hit are read through the digest's or the series'
+            # index, not by scanning every match again.
+            groups = (
+                "MATERIALIZED (SELECT grp, max(score) AS score, max(day) AS newest "
+                "FROM m GROUP BY grp)"
+            )
+            hit_rows = f"""
+                CROSS JOIN LATERAL (
+                    SELECT array_agg(DISTINCT d.day ORDER BY d.day) AS days
+                    FROM documents d WHERE d.digest = top.grp AND {filters.where()}
+                ) copies
+                CROSS JOIN LATERAL (
+                    SELECT d.id FROM documents d
+                    WHERE (d.digest = top.grp OR d.series = top.grp OR d.id = top.grp)
+                      AND d.day = top.newest AND {where}
+                    ORDER BY d.snapshot DESC, d.id DESC LIMIT 1
+                ) pick
+                JOIN documents d ON d.id = pick.id AND d.day = top.newest"""
+            hit_params = [*filters.params, *filters.params, *match.params]
+            days = "copies.days"
+        else:
+            groups = "NOT MATERIALIZED (SELECT grp, score, day AS newest FROM m)"
+            hit_rows = "JOIN documents d ON d.id = top.grp AND d.day = top.newest"
+            hit_params, days = [], "NULL::date[]"
         query = f"""
             WITH m AS MATERIALIZED (
                 SELECT id, day, grp, {score} AS score FROM (
-                    SELECT d.id, d.day, {group} AS grp, {lengths}
+                    SELECT d.id, d.day, {_GROUP if page.collapse else "d.id"} AS grp, {lengths}
                            {"".join(", " + column for column in columns)}
-                    FROM documents d WHERE {filters.where()} AND {match.condition}
+                    FROM documents d WHERE {where}
                     OFFSET 0
                 ) f
-            ), top AS (
-                SELECT grp, max(score) AS score, max(day) AS newest
-                FROM {rows_of} GROUP BY grp ORDER BY {order.format(t="")}, grp LIMIT %s OFFSET %s
+            ), g AS {groups}, top AS (
+                SELECT grp, score, newest
+                FROM g ORDER BY {order.format(t="")}, grp LIMIT %s OFFSET %s
             )
-            SELECT (SELECT count(*) FROM m), top.score, pick.days, {COLUMNS}
-            FROM top
-            CROSS JOIN LATERAL (
-                SELECT array_agg(DISTINCT d.day ORDER BY d.day) AS days,
-                       (array_agg(d.id ORDER BY d.day DESC, d.snapshot DESC))[1] AS id,
-                       max(d.day) AS day
-                FROM documents d WHERE {copies} AND {filters.where()}
-            ) pick
-            JOIN documents d ON d.id = pick.id AND d.day = pick.day
+            SELECT (SELECT count(*) FROM g), top.score, {days}, {COLUMNS}
+            FROM top {hit_rows}
             ORDER BY {order.format(t="top.")}, top.grp
         """
         params = [
             *rank_params,
             *filters.params,
             *match.params,
-            *([] if cut is None else [cut]),
             page.limit,
             page.offset,
-            *filters.params,
+            *hit_params,
         ]
         rows = self._rows(query, params)
         if not rows:
-            total = 0 if page.offset == 0 else self._count(match, filters)
+            total = 0 if page.offset == 0 else self._count(match, filters, page.collapse)
             return total, ()
         hits = []
-        for _, score, days, *fields in rows:
+        for _, score, dates, *fields in rows:
             hit = self._hit(fields, float(score), match)
-            if page.collapse and hit.kind in ("paragraph", "title"):
-                hit = replace(hit, dates=tuple(day.isoformat() for day in days))
+            if dates:
+                hit = replace(hit, dates=tuple(day.isoformat() for day in dates))
             hits.append(hit)
         return int(rows[0][0]), tuple(hits)
 
@@ -413,11 +419,15 @@ class PostgresBackend:
         self._ranks[scored] = found
         return found
 
-    def _count(self, match: Match, filters: Sql) -> int:
-        row = self._one(
-            f"SELECT count(*) FROM documents d WHERE {filters.where()} AND {match.condition}",
-            [*filters.params, *match.params],
+    def _count(self, match: Match, filters: Sql, collapse: bool) -> int:
+        """How many hits `match` has: documents, or (`collapse`) their groups."""
+        where = f"{filters.where()} AND {match.condition}"
+        query = (
+            f"SELECT count(*) FROM (SELECT {_GROUP} FROM documents d WHERE {where} GROUP BY 1) g"
+            if collapse
+            else f"SELECT count(*) FROM documents d WHERE {where}"
         )
+        row = self._one(query, [*filters.params, *match.params])
         return int(row[0]) if row else 0
 
     # ------------------------------------------------------------------ documents

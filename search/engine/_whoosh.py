@@ -10,13 +10,22 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from whoosh.query import And, ConstantScoreQuery, NumericRange, Or, Prefix, Query, Term
-from whoosh.sorting import FieldFacet
+from whoosh.query import (
+    And,
+    ConstantScoreQuery,
+    NullQuery,
+    NumericRange,
+    Or,
+    Prefix,
+    Query,
+    Term,
+)
 from whoosh.support.levenshtein import damerau_levenshtein
 
-from index import IndexDir, SnapshotInfo, list_snapshots
+from index import IndexDir, SnapshotInfo
 from index.analysis import stop_words
 from index.errors import SnapsearchError
+from index.side import SIDE_NAME, TEXT_KINDS, Row, SideReader, iso_day
 from index.store import collect_leaked_files
 
 from ._count import one_word_count
@@ -84,6 +93,16 @@ def _reads_index(method: _Method) -> _Method:
 
 
 @dataclass(frozen=True)
+class _Where:
+    """What a search is restricted to: a kind, a snapshot, days YYYYMMDD (inclusive)."""
+
+    kind: str | None = None
+    snapshot: str | None = None
+    low: int | None = None
+    high: int | None = None
+
+
+@dataclass(frozen=True)
 class _Request:
     """One search, as `WhooshEngine.search` takes it (and remembers its answer by)."""
 
@@ -120,6 +139,7 @@ class WhooshEngine:
             self._generation = Path(self._ix.storage.folder)
             try:
                 self._searcher = self._ix.searcher()
+                self._side = SideReader(self._generation / SIDE_NAME)
                 break
             except Exception as exc:
                 # A rebuild deleted the generation just opened: open the new one.
@@ -132,9 +152,11 @@ class WhooshEngine:
         self._recent: dict[_Request, Results] = {}
         self._snapshots: list[SnapshotInfo] | None = None
         self._paths: dict[str, str | None] = {}
+        self._members: dict[str, Query] = {}
 
     def close(self) -> None:
         self._searcher.close()
+        self._side.close()
 
     def refresh(self) -> None:
         """See the latest commit, or the new generation after a rebuild."""
@@ -148,7 +170,7 @@ class WhooshEngine:
         # the refreshed searcher shows its old and new documents together. A new searcher
         # costs a few milliseconds, and only after a commit.
         with contextlib.suppress(Exception):
-            self._searcher.close()
+            self.close()
         self._open()
 
     @property
@@ -164,10 +186,9 @@ class WhooshEngine:
     @_reads_index
     def snapshots(self) -> list[SnapshotInfo]:
         """The snapshots in the index, oldest first (read once per searcher)."""
-        # Reading every title document took 30–90 ms at 1,000 snapshots, and a search
-        # restricted to one snapshot resolves its id on every keystroke.
+        # A search restricted to one snapshot resolves its id on every keystroke.
         if self._snapshots is None:
-            self._snapshots = list_snapshots(self._searcher)
+            self._snapshots = [SnapshotInfo(*row) for row in self._side.snapshots()]
         return list(self._snapshots)
 
     def resolve_snapshot(self, snapshot: str | None) -> str | None:
@@ -206,17 +227,17 @@ class WhooshEngine:
 
     def _search(self, request: _Request) -> Results:
         parsed = parse_query(request.text)
-        where = {**parsed.filters, **request.filters()}
-        snapshot = self.resolve_snapshot(where.get("snapshot"))
-        filters = self._filters(where.get("kind"), snapshot, where.get("since"), where.get("until"))
+        given = {**parsed.filters, **request.filters()}
+        since, until = given.get("since"), given.get("until")
+        where = _Where(
+            given.get("kind"),
+            self.resolve_snapshot(given.get("snapshot")),
+            _day_number(since) if since else None,
+            _day_number(until) if until else None,
+        )
         prefix = last_text(parsed.node) if request.prefix_last and parsed.ends_in_word else None
         run = functools.partial(
-            self.run,
-            limit=request.limit,
-            filter=filters,
-            collapse=snapshot is None,
-            offset=request.offset,
-            sort=request.sort,
+            self.run, limit=request.limit, where=where, offset=request.offset, sort=request.sort
         )
         if not parsed.plain:
             return self._search_tree(request.text, parsed.node, prefix, run)
@@ -243,18 +264,25 @@ class WhooshEngine:
         if has_phrase(node):
 
             def accept(fields: dict[str, Any]) -> bool:
-                tokens = self.tokens(fields["text"], fields.get("lang"))
-                return matches(node, tokens, self.words, prefix)
+                words, lang = self._indexed(fields)
+                return matches(node, self.tokens(words, lang), self.words, prefix)
 
         shown = tree_query(without_exclusions(node), self.words, prefix)
         total, hits = run(query, accept=accept, highlight=shown)
         return Results(text, total, hits)
 
+    def _indexed(self, fields: dict[str, Any]) -> tuple[str, str | None]:
+        """The words an index document holds, and their language."""
+        if fields.get("digest"):
+            found = self._side.text_of(fields["kind"], fields["digest"])
+            return found if found is not None else ("", None)
+        return fields.get("text") or "", fields.get("lang")
+
     @_reads_index
     def document(self, doc_id: str, highlight: str = "") -> Hit | None:
         """The document `doc_id` (e.g. `snapshot:p4`), with the words of `highlight` marked."""
-        fields = self._searcher.document(id=doc_id)
-        if fields is None:
+        rows = self._side.rows({"id": doc_id})
+        if not rows:
             return None
         typed = self.words(highlight)
         # A question's `le`, `est`, `the` would mark half the text: only the words that
@@ -262,54 +290,52 @@ class WhooshEngine:
         marked = [w for w in typed if w.raw.casefold() not in _STOP_WORDS] or typed
         query = build_query(marked, prefix_last=True)
         terms = _matched_terms(query, self._searcher.reader()) if query is not None else {}
-        return self._hit(fields, 0.0, terms)
+        return self._hit(rows[0], 0.0, terms)
 
     @_reads_index
     def documents(self, **terms: str) -> list[Hit]:
-        """Every document whose indexed fields equal `terms` (e.g. `series="rate:GBP"`),
-        oldest snapshot first."""
-        found = [self._hit(fields, 0.0, {}) for fields in self._searcher.documents(**terms)]
-        return sorted(found, key=lambda hit: (hit.date, hit.snapshot, hit.id))
+        """Every document whose fields equal `terms` (e.g. `series="rate:GBP"`), oldest
+        snapshot first."""
+        return [self._hit(row, 0.0, {}) for row in self._side.rows(terms)]
 
     @_reads_index
     def newest(self, limit: int | None, **fields: str) -> list[Hit]:
-        """The documents whose fields equal `fields`, newest snapshot first, at most `limit`.
-
-        Sorted by day alone: `run` sorts by score, then day newest first, but Whoosh 2.7.5
-        picks its top `limit` on that key before reversing the day, so among equal scores
-        (one series term scores the same in every snapshot) it keeps the oldest.
-        """
-        query = And([Term(name, value) for name, value in fields.items()])
-        found = self._searcher.search(query, limit=limit, sortedby=FieldFacet("day", reverse=True))
-        return [self._hit(hit.fields(), 0.0, {}) for hit in found]
+        """The documents whose fields equal `fields`, newest snapshot first, at most `limit`."""
+        return [self._hit(row, 0.0, {}) for row in self._side.rows(fields, limit, newest=True)]
 
     @_reads_index
     def newest_copy(self, hit: Hit) -> Hit:
-        """The same text of the same kind in the newest snapshot that holds it, with the
-        score and highlights of `hit`."""
-        fields = self._searcher.document(id=hit.id) or {}
-        if not fields.get("digest"):
+        """The same text of the same kind (or point of the same series) in the newest
+        snapshot that holds it, with the score and highlights of `hit`."""
+        rows = self._side.rows({"id": hit.id})
+        if not rows:
             return hit
-        copies = self.newest(1, digest=fields["digest"], kind=hit.kind)
-        if not copies or copies[0].id == hit.id:
+        row = rows[0]
+        key = row.digest if row.kind in TEXT_KINDS else row.series
+        assert key is not None
+        newest = self._side.newest_of(row.kind, key)
+        if newest is None or newest.id == hit.id:
             return hit
-        return replace(copies[0], score=hit.score, highlights=hit.highlights)
+        return replace(self._hit(newest, hit.score, {}), highlights=hit.highlights, dates=hit.dates)
 
     @_reads_index
     def values(self, field: str) -> list[str]:
-        """Every value a keyword field holds in the index, from its lexicon."""
-        terms = self._searcher.lexicon(field)
-        return [t.decode("utf-8") if isinstance(t, bytes) else str(t) for t in terms]
+        """Every value a keyword field of the documents holds."""
+        return self._side.values(field)
 
     @_reads_index
     def frequency(self, field: str, term: str) -> int:
-        """How many documents hold `term` in `field` (deleted ones included until merged)."""
+        """How many index documents hold `term` in `field`: distinct texts and series (a
+        paragraph repeated on 300 pages counts once); `snapshot` and `id` count the
+        snapshots' documents."""
+        if field in ("snapshot", "id"):
+            return self._side.frequency(field, term)
         return int(self._searcher.doc_frequency(field, term))
 
     @_reads_index
     def document_count(self) -> int:
-        """How many documents the index holds."""
-        return int(self._searcher.doc_count())
+        """How many documents the snapshots hold (a paragraph repeated counts each time)."""
+        return self._side.document_count()
 
     def tokens(self, text: str, lang: str | None) -> list[Token]:
         """Every word of `text` with its stems in `lang` (French and English when None)."""
@@ -324,25 +350,28 @@ class WhooshEngine:
         kind: str | None = None,
         snapshot: str | None = None,
     ) -> tuple[int, tuple[Hit, ...]]:
-        """Documents holding every one (or, not `every`, any) of `words` in any form."""
+        """Documents holding every one (or, not `every`, any) of `words` in any form: one
+        hit per distinct text or series (its newest copy), unless `snapshot` is given."""
         query = build_query(words, prefix_last=False, conjunctive=every)
         if query is None:
             return 0, ()
-        return self.run(query, limit=limit, filter=self._filters(kind, snapshot))
+        return self.run(query, limit=limit, where=_Where(kind, snapshot))
 
     @_reads_index
     def count(
         self, phrases: Sequence[Sequence[Word]], *, kind: str, since: str | None = None
     ) -> int:
         """How many documents of `kind` dated `since` or later hold every word of at least
-        one of `phrases`."""
+        one of `phrases` (every snapshot's copy counts)."""
         queries = [q for phrase in phrases if (q := build_query(phrase, prefix_last=False))]
         if not queries:
             return 0
-        parts: list[Query] = [Or(queries), Term("kind", kind)]
-        if since is not None:
-            parts.append(NumericRange("day", _day_number(since), None))
-        return sum(1 for _ in self._searcher.docs_for_query(And(parts)))
+        found = self._searcher.docs_for_query(And([Or(queries), Term("kind", kind)]))
+        keys = [
+            fields.get("digest") or fields.get("series")
+            for fields in map(self._searcher.stored_fields, found)
+        ]
+        return self._side.count(kind, [k for k in keys if k], _day_number(since) if since else None)
 
     @_reads_index
     def within_one_typo(self, word: str) -> list[str]:
@@ -364,136 +393,125 @@ class WhooshEngine:
         query: Query,
         *,
         limit: int | None = 10,
-        filter: Query | None = None,
-        collapse: bool = False,
+        where: _Where | None = None,
         offset: int = 0,
         sort: str = "relevance",
         accept: Callable[[dict[str, Any]], bool] | None = None,
         highlight: Query | None = None,
     ) -> tuple[int, tuple[Hit, ...]]:
-        """Run a prepared Whoosh query; the count of matching documents and the top
-        `limit` hits after `offset`, best first and newest first on equal scores (or by
-        date, with `sort`). With `collapse`, a text found in several snapshots is one hit
-        (its newest copy) listing every date it is on. `accept` keeps only the documents
-        it approves (phrases); `highlight` marks the words of that query instead.
+        """Run a prepared Whoosh query within `where`; the count of matching documents
+        and the top `limit` hits after `offset`, best first and newest first on equal
+        scores (or by date, with `sort`). Each hit is a text or a series as its newest
+        snapshot within `where` shows it; without a snapshot, a text lists every date it
+        is on. `accept` keeps only the documents it approves (phrases); `highlight` marks
+        the words of that query instead.
         """
-        # Collapsing and the date tie-break are done here on the top hits: Whoosh's own
-        # `collapse=` drops each duplicate with a linear scan, and sorting by a facet turns
-        # off its block-max skipping (measured 8.6 s and 0.9 s p95 at 1,000 snapshots).
+        where = where or _Where()
+        filter = self._restriction(where)
         if filter is not None:
             # A restriction joins the query as a part that scores (next to) nothing,
             # instead of Whoosh's `filter=`: counting filtered results tests the filter's
-            # whole bit set for emptiness once per match (42 s for `dollar` in one
-            # snapshot of 1,000), and an intersection skips through the short list.
+            # whole bit set for emptiness once per match, and an intersection skips
+            # through the short list.
             # Not `Require` (an AssertionError in its matcher here), and not a constant
             # score of 0.0: ListMatcher reads `if all_weights:` and scores 0.0 as 1.0.
-            query, filter = And([query, ConstantScoreQuery(filter, _NO_SCORE)]), None
+            query = And([query, ConstantScoreQuery(filter, _NO_SCORE)])
         want = None if limit is None else limit + offset
-        if accept is not None or sort != "relevance":
-            # Every match is needed: to check each one, or to order them all by date.
-            found = [f for f in self._searcher.search(query, limit=None, filter=filter)]
+        if accept is not None or sort != "relevance" or where.snapshot:
+            # Every match is needed: to check each one, or to order them all by date; in
+            # one snapshot, there are at most its few hundred documents.
+            found = [f for f in self._searcher.search(query, limit=None)]
             found = [f for f in found if accept is None or accept(f.fields())]
             total: int | None = len(found)
-            hits = self._collapsed(found) if collapse else self._hits(found)
+            hits = self._hits([(f.fields(), f.score) for f in found], where)
         else:
-            total, hits = self._top(query, filter, want, collapse)
+            total, hits = self._top(query, filter is not None, want, where)
         hits.sort(key=_ORDER[sort], reverse=sort != "oldest")
         # Only the hits kept are highlighted: running the analyzers over a text costs
-        # ~1.5 ms, and collapsing fetches three times the hits it keeps.
+        # ~1.5 ms.
         terms = _matched_terms(highlight or query, self._searcher.reader())
-        end = None if want is None else want
-        kept = tuple(self._highlighted(hit, terms) for hit in hits[offset:end])
+        kept = tuple(self._highlighted(hit, terms) for hit in hits[offset:want])
         return total or 0, kept
 
     def _top(
-        self, query: Query, filter: Query | None, want: int | None, collapse: bool
+        self, query: Query, filtered: bool, want: int | None, where: _Where
     ) -> tuple[int, list[Hit]]:
         """The count of matches and at least the best `want` hits, ties at the cut included:
         which of several equal scores is shown must not depend on the limit.
 
         Ties are settled on (score, docnum) pairs and the `day` column alone; stored fields
-        are read only for the hits kept (reading 4,096 tied rate documents to show 100 took
-        a keystroke from 88 to 324 ms at 300 snapshots).
+        are read only for the hits kept (reading 4,096 tied documents to show 100 took a
+        keystroke from 88 to 324 ms).
         """
         days = self._searcher.reader().column_reader("day")
 
-        def ranked(limit: int | None) -> tuple[Any, list[int]]:
-            results = self._searcher.search(query, limit=limit, filter=filter)
+        def ranked(limit: int | None) -> tuple[Any, list[tuple[float, int]]]:
+            results = self._searcher.search(query, limit=limit)
             # top_n holds (score, docnum), best first; not len(results), which re-runs the
             # whole query to count it (27% of a keystroke's CPU).
-            top = results.top_n
-            key = lambda i: (top[i][0], days[top[i][1]])  # noqa: E731
-            return results, sorted(range(len(top)), key=key, reverse=True)
+            top = sorted(results.top_n, key=lambda pair: (pair[0], days[pair[1]]), reverse=True)
+            return results, top
 
         if want is None:
-            results, order = ranked(None)
-            hits = self._kept(results, order, None, collapse)
+            results, top = ranked(None)
         else:
-            fetch = want * 3 if collapse else want
+            fetch = want
             while True:
-                results, order = ranked(fetch)
-                top = results.top_n
-                complete = len(top) < fetch
-                tied = not complete and len(top) >= want and top[-1][0] >= top[want - 1][0]
-                if tied and fetch < _MAX_TIE_FETCH:
-                    fetch *= 4  # equal scores run past what was fetched: look further
-                    continue
-                hits = self._kept(results, order, want, collapse)
-                if complete or len(hits) >= want or fetch >= _MAX_TIE_FETCH:
+                results, top = ranked(fetch)
+                tied = len(top) >= fetch and top[-1][0] >= top[want - 1][0]
+                if not tied or fetch >= _MAX_TIE_FETCH:
                     break
-                fetch *= 4  # many copies of the same text: look further down
-        total = one_word_count(self._searcher, query, filter)
+                fetch *= 4  # equal scores run past what was fetched: look further
+            top = top[:want]
+        stored = self._searcher.stored_fields
+        hits = self._hits([(stored(docnum), score) for score, docnum in top], where)
+        total = None if filtered else one_word_count(self._searcher, query)
         return len(results) if total is None else total, hits
 
-    def _kept(self, results: Any, order: list[int], want: int | None, collapse: bool) -> list[Hit]:
-        """Hits for the first of `order` (positions in `results`), as many as `want` needs
-        once copies of the same text are collapsed."""
-        size = len(order) if want is None else (want * 3 if collapse else want)
-        while True:
-            found = [results[i] for i in order[:size]]
-            hits = self._collapsed(found) if collapse else self._hits(found)
-            if want is None or len(hits) >= want or size >= len(order):
-                return hits
-            size *= 4
-
-    def _hits(self, found: list[Any]) -> list[Hit]:
-        return [self._hit(f.fields(), f.score, {}) for f in found]
-
-    def _collapsed(self, found: list[Any]) -> list[Hit]:
-        terms: dict[str, set[str]] = {}  # highlighted later
-        days = self._searcher.reader().column_reader("day")
-        seen: set[str] = set()
+    def _hits(self, found: list[tuple[dict[str, Any], float]], where: _Where) -> list[Hit]:
+        """The hits of index documents: each text or series as its newest snapshot within
+        `where` shows it."""
         hits = []
-        for f in found:
-            digest = f.get("digest")
-            if digest is None:  # a rate or a quote: never repeated
-                hits.append(self._hit(f.fields(), f.score, terms))
+        for fields, score in found:
+            kind = fields["kind"]
+            key = fields.get("digest") or fields["series"]
+            if where.snapshot is not None:
+                # Within one snapshot each copy is a hit: a page may repeat a paragraph.
+                hits += [
+                    self._hit(row, score, {})
+                    for row in self._side.copies(kind, key, where.snapshot)
+                    if where.low is None or row.day >= where.low
+                    if where.high is None or row.day <= where.high
+                ]
                 continue
-            if digest in seen:
+            row = self._side.newest_of(kind, key, None, where.low, where.high)
+            if row is None:  # not within `where` (an index document without its rows)
                 continue
-            seen.add(digest)
-            copies = list(self._searcher.docs_for_query(Term("digest", digest)))
-            newest = max(copies, key=lambda n: days[n])
-            fields = f.fields() if newest == f.docnum else self._searcher.stored_fields(newest)
-            hit = self._hit(fields, f.score, terms)
-            if hit.kind in ("paragraph", "title"):
-                hit = replace(hit, dates=tuple(sorted({_iso(days[n]) for n in copies})))
+            hit = self._hit(row, score, {})
+            if kind in TEXT_KINDS:
+                hit = replace(hit, dates=tuple(map(iso_day, self._side.days_of(kind, key))))
             hits.append(hit)
         return hits
 
-    def _filters(
-        self,
-        kind: str | None,
-        snapshot: str | None,
-        since: str | None = None,
-        until: str | None = None,
-    ) -> Query | None:
-        terms: list[Query] = [Term("kind", kind)] if kind else []
-        terms += [Term("snapshot", snapshot)] if snapshot else []
-        if since or until:
-            low, high = (_day_number(d) if d else None for d in (since, until))
-            terms.append(NumericRange("day", low, high))
+    def _restriction(self, where: _Where) -> Query | None:
+        """The index documents within `where`, as a query that scores nothing."""
+        terms: list[Query] = [Term("kind", where.kind)] if where.kind else []
+        if where.snapshot:
+            terms.append(self._members_of(where.snapshot))
+        if where.low is not None or where.high is not None:
+            series = [Term("id", key) for key in self._side.series_between(where.low, where.high)]
+            terms.append(Or([NumericRange("days", where.low, where.high), *series]))
         return And(terms) if terms else None
+
+    def _members_of(self, snapshot: str) -> Query:
+        """The index documents of the texts and series `snapshot` holds."""
+        found = self._members.get(snapshot)
+        if found is None:
+            if len(self._members) >= _REMEMBERED:
+                self._members.clear()
+            ids = self._side.members(snapshot)
+            found = self._members[snapshot] = Or([Term("id", i) for i in ids]) if ids else NullQuery
+        return found
 
     def _highlighted(self, hit: Hit, terms: dict[str, set[str]]) -> Hit:
         langs = ("fr", "en") if hit.lang is None else (hit.lang,)
@@ -501,32 +519,27 @@ class WhooshEngine:
         return replace(hit, highlights=highlights, path=self._path(hit.snapshot))
 
     def _path(self, snapshot: str) -> str | None:
-        """The file of `snapshot`, from its title document: one stored read per snapshot
-        shown, not a listing of every snapshot (thousands, on a cold start)."""
+        """The file of `snapshot`."""
         if snapshot not in self._paths:
-            title = self._searcher.document(id=f"{snapshot}:title") or {}
-            self._paths[snapshot] = (title.get("info") or {}).get("path")
+            self._paths[snapshot] = self._side.path(snapshot)
         return self._paths[snapshot]
 
-    def _hit(self, fields: dict[str, Any], score: float, terms: dict[str, set[str]]) -> Hit:
-        lang = fields.get("lang")
-        day = fields["day"]
+    def _hit(self, row: Row, score: float, terms: dict[str, set[str]]) -> Hit:
+        langs = ("fr", "en") if row.lang is None else (row.lang,)
         return Hit(
-            id=fields["id"],
-            kind=fields["kind"],
-            snapshot=fields["snapshot"],
-            date=_iso(day),
-            paragraph=fields.get("paragraph"),
-            code=fields.get("code"),
-            name=fields.get("name"),
-            lang=lang,
+            id=row.id,
+            kind=row.kind,
+            snapshot=row.snapshot,
+            date=row.date,
+            paragraph=row.paragraph,
+            code=row.code,
+            name=row.name,
+            lang=row.lang,
             score=score,
-            text=fields["text"],
-            highlights=self.highlight(
-                fields["text"], terms, ("fr", "en") if lang is None else (lang,)
-            ),
-            data=fields.get("data"),
-            line=fields.get("line"),
+            text=row.text,
+            highlights=self.highlight(row.text, terms, langs),
+            data=row.data,
+            line=row.line,
         )
 
     def highlight(
@@ -542,11 +555,6 @@ class WhooshEngine:
                 if token.text in wanted:
                     spans.add((token.startchar, token.endchar))
         return merge_spans(sorted(spans))
-
-
-def _iso(day: int) -> str:
-    """YYYYMMDD as YYYY-MM-DD."""
-    return f"{day // 10000:04d}-{day // 100 % 100:02d}-{day % 100:02d}"
 
 
 def _day_number(iso: str) -> int:
