@@ -1,25 +1,32 @@
 """Benchmark snapsearch against SQLite FTS5 on synthetic daily snapshots (issue 6).
 
-    .venv/bin/python benchmarks/bench.py --sizes 1,100,1000     (10000 is opt-in)
+    .venv/bin/python benchmarks/bench.py --sizes 1,100,1000     (3650 is opt-in)
     .venv/bin/python benchmarks/bench.py --smoke                (N=1, a few queries)
 
-For each size N it generates N daily pages from the sample, then measures for snapsearch
-and for FTS5 on the same documents: the full build (in a process of its own, for its peak
-memory), the latency of a keystroke mix through one long-lived engine, `ask` on a
-question mix (when `search.ask` exists), the cold `search query` process, and
-adding one more snapshot. It prints a table, the issue's targets met or not, and writes
-everything as JSON (benchmarks/results/, or `--json PATH`).
+For each size N it generates N daily pages from the sample (kept in `--workdir` for the
+next run), then measures snapsearch and SQLite FTS5 on two document models
+(benchmarks/fts5.py): `new`, the documents snapsearch indexes (one per distinct text, one
+per series, engine against engine), and `old`, one row per document per snapshot (what one
+builds with sqlite-utils). For each engine: the full build (in a process of its own, for
+its peak memory), the index size, the latency of a keystroke mix through one long-lived
+engine, the cold query process for `Koursk` and `dollar`, and adding one more snapshot;
+for snapsearch also `ask` on a question mix (when `search.ask` exists) and the terminal
+UI's peak memory once its first results show. Beside the cold queries: a bare `python -c
+pass`, and `rg -i -c WORD` over the N page files when ripgrep is installed. It prints the
+tables and the issue's targets with their ratios within the same run, and writes the
+results as JSON and the tables as Markdown (benchmarks/results/, or `--json PATH`).
 
 The library is imported the usual way, so a frozen copy put first on PYTHONPATH is
 measured instead of a working tree that others are editing (the JSON records which):
 
-    cp -r index search /tmp/lib && PYTHONPATH=/tmp/lib .venv/bin/python benchmarks/bench.py
+    cp -r index search tui /tmp/lib && PYTHONPATH=/tmp/lib .venv/bin/python benchmarks/bench.py
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import gc
 import hashlib
 import importlib
@@ -27,6 +34,7 @@ import importlib.util
 import json
 import os
 import platform
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -40,7 +48,7 @@ from typing import Any
 
 from fts5 import Fts5
 from mix import Keystroke, keystrokes, questions
-from report import evaluate, render
+from report import evaluate, markdown, render
 from synth import Corpus, generate
 
 import index
@@ -52,14 +60,16 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 PYTHON = sys.executable
 SEARCH_BIN = Path(sys.executable).with_name("search")
-COLD_QUERY = "Koursk"
+COLD_QUERIES = ("Koursk", "dollar")  # a rare name, and a word of ~40 currencies every day
 WARMUP = ("traité", "énergie", "EUR")  # not in the mix: a cache must not make it look fast
+ENGINES = ("snapsearch", "fts5_new", "fts5_old")
+FTS5_MODELS = {"fts5_new": "new", "fts5_old": "old"}
 
 Stats = dict[str, Any]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Run the sizes asked for, print the tables, write the JSON."""
+    """Run the sizes asked for, print the tables, write the JSON and the Markdown."""
     args = _parse(argv)
     results: dict[str, Any] = {"meta": _meta(args), "sizes": {}}
     with tempfile.TemporaryDirectory(prefix="snapsearch-bench-") as tmp:
@@ -75,14 +85,26 @@ def main(argv: Sequence[str] | None = None) -> None:
     path = Path(args.json) if args.json else _default_json_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    _say(f"JSON written to {path}")
+    path.with_suffix(".md").write_text(markdown(results), "utf-8")
+    if args.markdown:
+        print(markdown(results), end="")
+    _say(f"JSON written to {path}, Markdown to {path.with_suffix('.md')}")
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", default="1,100,1000", help="snapshot counts, e.g. 1,100,1000")
+    parser.add_argument(
+        "--sizes", default="1,100,1000", help="snapshot counts, e.g. 1,100,1000 or 1000,3650"
+    )
     parser.add_argument("--smoke", action="store_true", help="N=1, few queries (CI, < 20 s)")
+    parser.add_argument(
+        "--engines",
+        default=",".join(ENGINES),
+        help=f"a subset of {','.join(ENGINES)} (the ratios need all three)",
+    )
+    parser.add_argument("--no-tui", action="store_true", help="skip the TUI's memory")
     parser.add_argument("--json", help="write the JSON here (default benchmarks/results/)")
+    parser.add_argument("--markdown", action="store_true", help="also print the Markdown")
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--cold-runs", type=int, default=10, help="cold processes to time")
     parser.add_argument("--workdir", help="keep generated pages and indexes in this folder")
@@ -92,6 +114,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     args.sizes = [int(s) for s in str(args.sizes).split(",") if s.strip()]
     if not args.sizes or min(args.sizes) < 1:
         parser.error("--sizes wants positive counts, e.g. 1,100,1000")
+    args.engines = [e.strip() for e in str(args.engines).split(",") if e.strip()]
+    if not args.engines or not set(args.engines) <= set(ENGINES):
+        parser.error(f"--engines wants a subset of {','.join(ENGINES)}")
     return args
 
 
@@ -99,20 +124,25 @@ def _run_size(size: int, folder: Path, args: argparse.Namespace) -> dict[str, An
     """Every measurement at one size; each phase's wall time goes into `phases_s`."""
     start = time.perf_counter()
     phase = _Phases(size)
-    corpus = phase("generate", lambda: generate(sample_path(), folder / "pages", size, args.seed))
+    corpus = phase("generate", lambda: _corpus(folder / "pages", size, args.seed))
     mix = keystrokes([name for _, name in corpus.names], smoke=args.smoke)
-    snap = _measure_snapsearch(folder / "snapsearch", corpus, mix, args, phase)
-    fts = _measure_fts5(folder / "fts5.db", corpus, mix, args, phase)
-    return {
-        "snapshots": size,
-        "documents": snap["build"]["documents"],
-        "queries": len(mix),
-        "snapsearch": snap,
-        "fts5": fts,
-        "p95_ratio": _ratio(snap["keystrokes"]["p95_ms"], fts["keystrokes"]["p95_ms"]),
-        "phases_s": phase.seconds,
-        "elapsed_s": round(time.perf_counter() - start, 1),
+    result: dict[str, Any] = {"snapshots": size, "queries": len(mix)}
+    if "snapsearch" in args.engines:
+        result["snapsearch"] = _measure_snapsearch(folder / "snapsearch", corpus, mix, args, phase)
+    for engine, model in FTS5_MODELS.items():
+        if engine in args.engines:
+            db = folder / f"fts5-{model}.db"
+            result[engine] = _measure_fts5(engine, db, model, corpus, mix, args, phase)
+    first = next(result[engine] for engine in ENGINES if engine in result)
+    result["documents"] = first["build"]["documents"]
+    result["python"] = {
+        "cold_query": {"pass": phase("python -c pass", lambda: _python_pass(args.cold_runs))}
     }
+    result["rg"] = phase("rg", lambda: _ripgrep(corpus, args.cold_runs))
+    result["ratios"] = _ratios(result)
+    result["phases_s"] = phase.seconds
+    result["elapsed_s"] = round(time.perf_counter() - start, 1)
+    return result
 
 
 class _Phases:
@@ -130,40 +160,165 @@ class _Phases:
         return result
 
 
+def _corpus(folder: Path, size: int, seed: int) -> Corpus:
+    """The generated pages, reused from an earlier run when nothing they depend on changed."""
+    sample = sample_path()
+    key = {
+        "size": size,
+        "seed": seed,
+        "sample": hashlib.sha256(sample.read_bytes()).hexdigest(),
+        "generator": hashlib.sha256((HERE / "synth.py").read_bytes()).hexdigest(),
+    }
+    marker = folder / "corpus.json"
+    try:
+        kept = json.loads(marker.read_text("utf-8"))
+    except (OSError, ValueError):
+        kept = None
+    if kept and {k: kept.get(k) for k in key} == key:
+        pages = folder / "snapshots"
+        (next_file,) = (folder / "next").glob("*.txt")
+        files = tuple(sorted(pages.glob("*.txt")))
+        if len(files) == size:
+            names = tuple((int(day), str(name)) for day, name in kept["names"])
+            return Corpus(pages, files, next_file, names)
+    shutil.rmtree(folder, ignore_errors=True)
+    corpus = generate(sample, folder, size, seed)
+    marker.write_text(json.dumps({**key, "names": corpus.names}, ensure_ascii=False), "utf-8")
+    return corpus
+
+
 def _measure_snapsearch(
     root: Path, corpus: Corpus, mix: list[Keystroke], args: argparse.Namespace, phase: _Phases
 ) -> Stats:
+    shutil.rmtree(root, ignore_errors=True)
     stats: Stats = {"build": phase("snapsearch build", lambda: _build("worker.py", root, corpus))}
     stats["build"]["disk_bytes"] = _disk(root)
     engine = Engine(IndexDir(root))
     stats["keystrokes"] = phase("snapsearch keys", lambda: _latencies(engine.search, mix))
     stats["ask"] = phase("ask", lambda: _ask(engine, questions(smoke=args.smoke)))
-    stats["segments"] = len(list(engine.searcher.reader().leaf_readers()))
+    stats["segments"] = _segments(engine)
     engine.close()
     env = {**os.environ, "SEARCH_INDEX": str(root), "NO_COLOR": "1"}
-    command = [str(SEARCH_BIN), "query", COLD_QUERY]
-    stats["cold_query"] = phase("snapsearch cold", lambda: _cold(command, env, args.cold_runs))
+    command = [str(SEARCH_BIN), "query"]
+    stats["cold_query"] = _cold_queries("snapsearch", command, env, args.cold_runs, phase)
+    if args.no_tui:
+        stats["tui"] = {"skipped": "--no-tui"}
+    else:
+        stats["tui"] = phase("tui", lambda: _tui(root))
     # Last, because it grows the index to N+1 snapshots.
     stats["add_one"] = phase("snapsearch add", lambda: _add("worker.py", root, corpus.next_file))
     return stats
 
 
 def _measure_fts5(
-    db: Path, corpus: Corpus, mix: list[Keystroke], args: argparse.Namespace, phase: _Phases
+    engine: str,
+    db: Path,
+    model: str,
+    corpus: Corpus,
+    mix: list[Keystroke],
+    args: argparse.Namespace,
+    phase: _Phases,
 ) -> Stats:
-    stats: Stats = {"build": phase("fts5 build", lambda: _build("fts5.py", db, corpus))}
+    build = phase(f"{engine} build", lambda: _build("fts5.py", db, corpus, model=model))
+    stats: Stats = {"model": model, "build": build}
     stats["build"]["disk_bytes"] = _disk(db)
     peer = Fts5(db)
-    stats["keystrokes"] = phase("fts5 keys", lambda: _latencies(peer.search, mix))
+    stats["keystrokes"] = phase(f"{engine} keys", lambda: _latencies(peer.search, mix))
     peer.close()
-    command = [PYTHON, str(HERE / "fts5.py"), "query", str(db), COLD_QUERY]
-    stats["cold_query"] = phase("fts5 cold", lambda: _cold(command, None, args.cold_runs))
-    stats["add_one"] = phase("fts5 add", lambda: _add("fts5.py", db, corpus.next_file))
+    command = [PYTHON, str(HERE / "fts5.py"), "query", str(db)]
+    stats["cold_query"] = _cold_queries(engine, command, None, args.cold_runs, phase)
+    stats["add_one"] = phase(f"{engine} add", lambda: _add("fts5.py", db, corpus.next_file))
     return stats
 
 
-def _build(script: str, target: Path, corpus: Corpus) -> Stats:
-    out = _run_worker(script, "build", target, [corpus.folder])
+def _cold_queries(
+    engine: str, command: list[str], env: dict[str, str] | None, runs: int, phase: _Phases
+) -> Stats:
+    """`command QUERY` in a new process for each of the cold queries."""
+    return {
+        query: phase(
+            f"{engine} cold {query}", functools.partial(_cold, [*command, query], env, runs)
+        )
+        for query in COLD_QUERIES
+    }
+
+
+def _segments(engine: Engine) -> int | None:
+    """Whoosh segments of the index, when the engine is built on Whoosh."""
+    try:
+        return len(list(engine.searcher.reader().leaf_readers()))
+    except Exception:  # another storage engine has no segments to count
+        return None
+
+
+def _python_pass(runs: int) -> Stats:
+    """A bare interpreter's start and exit: the floor under any cold Python command."""
+    return _cold([PYTHON, "-c", "pass"], None, runs)
+
+
+def _ripgrep(corpus: Corpus, runs: int) -> Stats:
+    """`rg -i -c WORD` over the page files, cold, when ripgrep is installed."""
+    rg = shutil.which("rg")
+    if rg is None:
+        return {"skipped": "rg is not on PATH"}
+    queries = {
+        query: _cold([rg, "-i", "-c", query.lower(), str(corpus.folder)], None, runs)
+        for query in COLD_QUERIES
+    }
+    return {"cold_query": queries}
+
+
+def _tui(root: Path) -> Stats:
+    """Peak memory of the TUI on the index once its first results show (tui_memory.py)."""
+    command = [PYTHON, str(HERE / "tui_memory.py"), str(root), COLD_QUERIES[0]]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=False)
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        _say(f"tui_memory.py failed:\n{done.stderr[-2000:]}")
+        return {"skipped": f"tui_memory.py failed: {reason}"}
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    return {
+        "peak_rss_mb": round(out["peak_rss_kb"] / 1024, 1),
+        "seconds_to_results": out["seconds_to_results"],
+        "seconds_to_open": out["seconds_to_open"],
+        "results": out["results"],
+    }
+
+
+def _ratios(result: dict[str, Any]) -> dict[str, float | None]:
+    """The comparisons the targets are judged on, all within this run."""
+
+    def get(*keys: str) -> float | None:
+        data: Any = result
+        for key in keys:
+            if not isinstance(data, dict) or key not in data:
+                return None
+            data = data[key]
+        return data if isinstance(data, int | float) else None
+
+    ratios = {
+        f"p95_vs_{e}": _ratio(
+            get("snapsearch", "keystrokes", "p95_ms"), get(e, "keystrokes", "p95_ms")
+        )
+        for e in FTS5_MODELS
+    }
+    ratios["build_vs_fts5_new"] = _ratio(
+        get("snapsearch", "build", "seconds"), get("fts5_new", "build", "seconds")
+    )
+    ratios["disk_vs_fts5_new"] = _ratio(
+        get("snapsearch", "build", "disk_bytes"), get("fts5_new", "build", "disk_bytes")
+    )
+    for query in COLD_QUERIES:
+        ratios[f"cold_{query}_vs_python"] = _ratio(
+            get("snapsearch", "cold_query", query, "median_ms"),
+            get("python", "cold_query", "pass", "median_ms"),
+        )
+    return ratios
+
+
+def _build(script: str, target: Path, corpus: Corpus, *, model: str | None = None) -> Stats:
+    mode = ["build", model] if model else ["build"]
+    out = _run_worker(script, mode, target, [corpus.folder])
     seconds = out["seconds"]
     return {
         "seconds": round(seconds, 3),
@@ -179,16 +334,16 @@ def _build(script: str, target: Path, corpus: Corpus) -> Stats:
 
 def _add(script: str, target: Path, path: Path) -> Stats:
     tick = time.perf_counter()
-    out = _run_worker(script, "add", target, [path])
+    out = _run_worker(script, ["add"], target, [path])
     process = time.perf_counter() - tick
     return {"seconds": round(out["seconds"], 3), "process_seconds": round(process, 3)}
 
 
-def _run_worker(script: str, mode: str, target: Path, paths: Sequence[Path]) -> Stats:
-    command = [PYTHON, str(HERE / script), mode, str(target), *map(str, paths)]
+def _run_worker(script: str, mode: list[str], target: Path, paths: Sequence[Path]) -> Stats:
+    command = [PYTHON, str(HERE / script), *mode, str(target), *map(str, paths)]
     done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=False)
     if done.returncode != 0:
-        raise SystemExit(f"{script} {mode} failed:\n{done.stderr[-2000:]}")
+        raise SystemExit(f"{script} {' '.join(mode)} failed:\n{done.stderr[-2000:]}")
     result: Stats = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
@@ -215,7 +370,8 @@ def _latencies(search: Callable[[str], Any], mix: Sequence[Keystroke]) -> Stats:
 
 
 def _hits(found: Any) -> Sequence[Any]:
-    return found.hits if hasattr(found, "hits") else found
+    hits: Sequence[Any] = found.hits if hasattr(found, "hits") else found
+    return hits
 
 
 def _ask(engine: Engine, mix: Sequence[str]) -> Stats:
@@ -279,8 +435,8 @@ def _percentile(ordered: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def _ratio(a: float, b: float) -> float | None:
-    return round(a / b, 2) if b else None
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 2) if a is not None and b else None
 
 
 def _disk(path: Path) -> int:
@@ -297,6 +453,7 @@ def _meta(args: argparse.Namespace) -> dict[str, Any]:
         "smoke": args.smoke,
         "seed": args.seed,
         "cold_runs": args.cold_runs,
+        "engines": args.engines,
         "machine": {
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
@@ -307,24 +464,37 @@ def _meta(args: argparse.Namespace) -> dict[str, Any]:
             "sqlite": sqlite3.sqlite_version,
             "whoosh": version("Whoosh-Reloaded"),
             "langdetect": version("langdetect"),
+            "textual": version("textual"),
+            "rg": _rg_version(),
             "snapsearch_commit": _git("rev-parse", "--short", "HEAD"),
-            "snapsearch_dirty": bool(_git("status", "--porcelain", "--", "index", "search")),
+            "snapsearch_dirty": bool(
+                _git("--no-optional-locks", "status", "--porcelain", "--", "index", "search", "tui")
+            ),
         },
         "library": _library(),
     }
 
 
+def _rg_version() -> str | None:
+    rg = shutil.which("rg")
+    if rg is None:
+        return None
+    done = subprocess.run([rg, "--version"], capture_output=True, text=True, check=False)
+    return done.stdout.splitlines()[0] if done.stdout else None
+
+
 def _library() -> dict[str, str]:
-    """Where `index` and `search` were imported from, and a digest of their sources.
+    """Where `index`, `search` and `tui` were imported from, and a digest of their sources.
 
     The library may be edited while a long run goes on, or be a frozen copy put first
     on PYTHONPATH; the digest tells which code produced the numbers.
     """
     root = Path(index.__file__).resolve().parent.parent
     digest = hashlib.sha1()
-    for package in ("index", "search"):
-        for source in sorted((root / package).glob("*.py")):
-            digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    for package in ("index", "search", "tui"):
+        for source in sorted((root / package).rglob("*.py")):
+            name = source.relative_to(root).as_posix()
+            digest.update(name.encode() + b"\0" + source.read_bytes())
     return {"path": str(root), "digest": digest.hexdigest()[:12]}
 
 
@@ -334,9 +504,9 @@ def _foreign_modules() -> list[str]:
     return sorted(
         name
         for name, module in sys.modules.items()
-        if name.split(".")[0] in ("index", "search")
+        if name.split(".")[0] in ("index", "search", "tui")
         and getattr(module, "__file__", None)
-        and root not in Path(module.__file__).resolve().parents
+        and root not in Path(str(module.__file__)).resolve().parents
     )
 
 
