@@ -59,7 +59,7 @@ def profile_build(folder: Path, files: int) -> None:
         profiler.runcall(build, IndexDir(Path(tmp) / "ix"), paths)
         wall = time.perf_counter() - start
     stats = pstats.Stats(profiler)
-    total = _cumulative(stats, "index/build.py", "build")
+    total = _cumulative(stats, "index/builder.py", "build")
     print(f"build of {len(paths)} pages: {wall:.1f} s wall, {total:.1f} s profiled")
     for label, suffix, name in _BUILD_STAGES:
         seconds = _cumulative(stats, suffix, name)

@@ -5,11 +5,11 @@ Knows nothing of queries or user interfaces.
 
 from __future__ import annotations
 
+import importlib
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import _imports  # noqa: F401  (first: Whoosh without the imports it never uses)
-from .build import BuildReport, build, build_sample_if_absent, find_snapshot_files
 from .errors import (
     IndexBusyError,
     IndexDamagedError,
@@ -21,8 +21,36 @@ from .errors import (
     SnapshotError,
 )
 from .model import Quote, Rate, Snapshot
-from .parse import parse_snapshot, read_snapshot
-from .store import IndexDir, SnapshotInfo, default_root, list_snapshots
+
+if TYPE_CHECKING:
+    from .builder import BuildReport, build, build_sample_if_absent, find_snapshot_files
+    from .parse import parse_snapshot, read_snapshot
+    from .store import IndexDir, SnapshotInfo, default_root, list_snapshots
+
+# The rest loads on first use: a command that only talks to a service, or only reports an
+# error, does not pay for Whoosh.
+_LAZY = {
+    "BuildReport": "builder",
+    "build": "builder",
+    "build_sample_if_absent": "builder",
+    "find_snapshot_files": "builder",
+    "parse_snapshot": "parse",
+    "read_snapshot": "parse",
+    "IndexDir": "store",
+    "SnapshotInfo": "store",
+    "default_root": "store",
+    "list_snapshots": "store",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BuildReport",

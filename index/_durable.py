@@ -14,6 +14,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+# First: Whoosh without the modules it never uses (see index._imports).
+from . import _imports  # isort: skip  # noqa: F401
 from whoosh.filedb.filestore import FileStorage
 
 __all__ = ["DurableStorage", "fsync_dir", "fsync_path", "make_private_dirs", "write_new_file"]

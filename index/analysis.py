@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+# First: Whoosh without the modules it never uses (see index._imports).
+from . import _imports  # isort: skip  # noqa: F401
 from whoosh.analysis import (
     Analyzer,
     CharsetFilter,

@@ -25,6 +25,7 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "MAX_DOCUMENTS",
     "MAX_PARAGRAPH_CHARS",
+    "number",
     "parse_snapshot",
     "read_file",
     "read_snapshot",
@@ -231,7 +232,8 @@ def _same_text(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
-def _number(raw: str) -> float:
+def number(raw: str) -> float:
+    """A number as the page prints it (`25,12`, `−0.4%`) as a float."""
     return float(raw.rstrip("%").replace(",", ".").replace("−", "-"))
 
 
@@ -248,9 +250,9 @@ class _QuoteLines:
         level = plain[1] if len(plain) >= 2 else (plain[0] if plain else None)
         return Quote(
             name=self.name,
-            level=_number(level) if level else None,
-            change=_number(change) if change else None,
-            percent=_number(percent) if percent else None,
+            level=number(level) if level else None,
+            change=number(change) if change else None,
+            percent=number(percent) if percent else None,
             raw=tuple(self.numbers),
         )
 
@@ -289,7 +291,7 @@ class _Page:
         if base := _BASE.match(line):
             self.base, self._quote = base["code"], None
         elif rate := _RATE.match(line):
-            self.rates.append(Rate(rate["code"], _number(rate["value"]), rate["value"]))
+            self.rates.append(Rate(rate["code"], number(rate["value"]), rate["value"]))
             self._quote = None
         elif bullet := _BULLET.match(line):
             self._quote = _QuoteLines(bullet["name"])

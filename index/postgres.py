@@ -40,7 +40,7 @@ from psycopg.types.json import Jsonb
 
 from . import lang
 from .analysis import analyzer_for
-from .build import DEFAULT_LOCK_WAIT, BuildReport, Progress, find_snapshot_files
+from .builder import DEFAULT_LOCK_WAIT, BuildReport, Progress, find_snapshot_files
 from .documents import Document, documents
 from .errors import (
     IndexBusyError,

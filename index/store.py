@@ -59,6 +59,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+# First: Whoosh without the modules it never uses (see index._imports).
+from . import _imports  # isort: skip  # noqa: F401
 import platformdirs
 from whoosh.index import TOC, Index
 
@@ -349,11 +351,20 @@ class IndexDir:
         """What the next writer will delete: unpublished or old generations, temporary
         files and folders, segments no table of contents names. While a build runs
         (`writer_pid()`), what it is writing is listed too."""
-        live = self.generation()
-        found = [g for g in self._generations() if g != live] + self._temporaries()
-        if live is not None:
-            found += [Path(live, name) for name in self._debris(self.open())]
-        return found
+        for attempt in range(1, _OPEN_ATTEMPTS + 1):
+            live = self.generation()
+            found = [g for g in self._generations() if g != live] + self._temporaries()
+            if live is None:
+                return found
+            try:
+                return found + [Path(live, name) for name in self._debris(self.open())]
+            except Exception:
+                # Every build publishes a generation and deletes the one before: when the
+                # live one changed while it was read, look again.
+                collect_leaked_files()
+                if attempt == _OPEN_ATTEMPTS or self.generation() == live:
+                    raise
+        raise AssertionError("unreachable")
 
     def reclaimable_bytes(self) -> int:
         """The bytes the next writer will free: the size of `leftovers()`."""

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .build import SNAPSHOT_SUFFIX, BuildReport, build, find_snapshot_files
+from .builder import SNAPSHOT_SUFFIX, BuildReport, build, find_snapshot_files
 from .errors import IndexBusyError, SnapsearchError
 from .parse import DEFAULT_MAX_BYTES
 from .store import IndexDir

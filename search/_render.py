@@ -10,6 +10,7 @@ a terminal could act on written as `\\u` escapes.
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import re
@@ -19,14 +20,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from index import BuildReport, IndexDir, SnapshotInfo
-
-from .engine import Results, label, snippet, visible
+from .engine import label, snippet, visible
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderableType, RenderHook, RenderResult
 
+    from index import BuildReport, IndexDir, SnapshotInfo
+
     from .ask import Answer
+    from .engine import Hit, Results
     from .timeline import Diff, Series
 
 __all__ = [
@@ -52,6 +54,9 @@ _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e
 # `--color`: auto (styles on a terminal, none with NO_COLOR), always, or never.
 color = "auto"
 
+_PIPE_WIDTH = 10_000  # the console's width when stdout is not a terminal
+_INDENT = 4  # a hit's text is indented this many cells under its heading
+
 
 def _console(stderr: bool = False) -> Console:
     from rich.console import Console
@@ -63,7 +68,7 @@ def _console(stderr: bool = False) -> Console:
         options["force_terminal"] = True
     if not sys.stdout.isatty():
         # Piped: one record per line for grep and friends, however long (tables too).
-        options |= {"soft_wrap": True, "width": 10_000}
+        options |= {"soft_wrap": True, "width": _PIPE_WIDTH}
     console = Console(**options)
     console.push_render_hook(_visible_hook())
     # rich exits 1 when the reader closes the pipe (`search query … | head -1`), which
@@ -112,40 +117,111 @@ def _text(*parts: tuple[str, str]) -> Any:
     return line
 
 
+def _marks(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[str, str]]:
+    """`text` as (visible text, style) pieces, `spans` in reverse video; spans stay on their
+    characters once visible."""
+    pieces, done = [], 0
+    for start, end in spans:
+        pieces += [(visible(text[done:start]), ""), (visible(text[start:end]), "bold reverse")]
+        done = end
+    pieces.append((visible(text[done:]), ""))
+    return pieces
+
+
 def _marked(text: str, spans: Iterable[tuple[int, int]], indent: str = "") -> Any:
-    """`text` with `spans` in reverse video; spans stay on their characters once visible."""
+    """`text` with `spans` in reverse video, as rich text."""
     from rich.text import Text
 
-    line, done = Text(indent), 0
-    for start, end in spans:
-        line.append(visible(text[done:start]))
-        line.append(visible(text[start:end]), style="bold reverse")
-        done = end
-    line.append(visible(text[done:]))
+    line = Text(indent)
+    for part, style in _marks(text, spans):
+        line.append(part, style=style)
     return line
+
+
+def _heading(hit: Hit) -> list[tuple[str, str]]:
+    """A hit's heading as (outside text, style) pieces: snapshot, date, where, other dates."""
+    where = label(hit.kind, hit.paragraph, hit.code, hit.name)
+    parts = [(hit.snapshot, "bold"), (f"  {hit.date}  ", "dim"), (where, "bold cyan")]
+    if len(hit.dates) > 1:
+        others = [d for d in hit.dates if d != hit.date]
+        parts.append((f"  also on {', '.join(others)}", "dim"))
+    return parts
 
 
 def print_results(results: Results) -> None:
     """Each hit: where it is, then its text around the highlights."""
-    from rich.padding import Padding
-
-    console = _console()
-    for hit in results.hits:
-        where = label(hit.kind, hit.paragraph, hit.code, hit.name)
-        head = _text((hit.snapshot, "bold"), (f"  {hit.date}  ", "dim"), (where, "bold cyan"))
-        if len(hit.dates) > 1:
-            others = [d for d in hit.dates if d != hit.date]
-            head.append(f"  also on {', '.join(others)}", style="dim")
-        console.print(head)
-        shown, spans = snippet(hit.text, hit.highlights)
-        # Padding, not leading spaces: wrapped lines keep the indent (a hanging indent).
-        console.print(Padding(_marked(shown, spans), (0, 0, 0, 4)))
+    if not (_prints_plain() and _print_hits_plain(results.hits)):
+        _print_hits(results.hits)
     listed = len(results.hits)
     count = f"{listed} hit{'s' * (listed != 1)}"
     if results.total > listed:
         count += f" of {results.total} matching documents"
     typo = " (one typo forgiven)" if results.fuzzy else ""
     note(f"{count} for {results.query!r}{typo}")
+
+
+def _print_hits(hits: Iterable[Hit]) -> None:
+    from rich.padding import Padding
+
+    console = _console()
+    for hit in hits:
+        console.print(_text(*_heading(hit)))
+        shown, spans = snippet(hit.text, hit.highlights)
+        # Padding, not leading spaces: wrapped lines keep the indent (a hanging indent).
+        console.print(Padding(_marked(shown, spans), (0, 0, 0, _INDENT)))
+
+
+def _prints_plain() -> bool:
+    """Whether rich would print to stdout without any style, one record a line: stdout is
+    not a terminal and nothing claims one (--color always, FORCE_COLOR, TTY_COMPATIBLE,
+    a notebook, IDLE)."""
+    if color == "always" or "FORCE_COLOR" in os.environ or "TTY_COMPATIBLE" in os.environ:
+        return False
+    if hasattr(builtins, "get_ipython") or "idlelib" in sys.modules:
+        return False
+    try:
+        return not sys.stdout.isatty()
+    except ValueError:  # closed
+        return False
+
+
+def _print_hits_plain(hits: Iterable[Hit]) -> bool:
+    """Print `hits` as `_print_hits` prints them to a pipe, byte for byte, without
+    importing rich's console (~17 ms of a cold `search query … | grep`); False, having
+    printed nothing, where rich would crop or strip a line longer than the pipe width.
+
+    That is: the heading, then the text indented by `_INDENT` spaces and padded with
+    spaces to the pipe width, as `Padding` pads it. The padding counts terminal cells as
+    rich does, by `rich.cells.cell_len` over the same runs of text as rich's segments (a
+    highlight is a run of its own).
+    """
+    from rich.cells import cell_len
+
+    lines, width = [], _PIPE_WIDTH - _INDENT
+    for hit in hits:
+        head = "".join(visible(part) for part, _ in _heading(hit))
+        pieces = _marks(*snippet(hit.text, hit.highlights))
+        text = "".join(part for part, _ in pieces)
+        room = width - sum(map(cell_len, _segments(pieces)))
+        if len(head) > _PIPE_WIDTH or len(text) > width or room < 0:
+            return False
+        lines += [head, " " * _INDENT + text + " " * room]
+    sys.stdout.write("".join(line + "\n" for line in lines))
+    sys.stdout.flush()
+    return True
+
+
+def _segments(pieces: list[tuple[str, str]]) -> list[str]:
+    """The texts of the segments rich renders (text, style) pieces into: each non-empty
+    styled piece, and the unstyled text between them joined."""
+    found, plain = [], ""
+    for part, style in pieces:
+        if not style:
+            plain += part
+        elif part:
+            found += [plain, part] if plain else [part]
+            plain = ""
+    return [*found, plain] if plain else found
 
 
 def print_answer(reply: Answer) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from index import IndexDir, SnapshotInfo
+if TYPE_CHECKING:
+    from index import IndexDir, SnapshotInfo
 
 __all__ = ["status_document"]
 

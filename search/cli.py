@@ -1,6 +1,11 @@
 """The `search` command: parses arguments, calls the library, formats its answers.
 
 Exit codes follow grep: 0 found, 1 nothing found, 2 error (one `error: …` line on stderr).
+
+A command imports what it uses when it runs: the `index` package (and with it Whoosh) only
+once it opens or builds the index folder, so `search --server URL query …` never imports
+it; httpx only with --server, rich's console only for styled or terminal output, Textual
+only in `search tui`.
 """
 
 from __future__ import annotations
@@ -9,24 +14,12 @@ import datetime as dt
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-
-from index import (
-    BuildReport,
-    IndexDir,
-    SnapsearchError,
-    build,
-    build_sample_if_absent,
-    default_root,
-    sample_path,
-)
-from index.build import DEFAULT_LOCK_WAIT
-from index.parse import DEFAULT_MAX_BYTES
-from index.watch import DEFAULT_SETTLE
 
 from . import _render
 from ._render import (
@@ -44,10 +37,12 @@ from ._render import (
     summary,
 )
 from ._status import status_document
-from .engine import KINDS, SORTS, Backend, WhooshEngine
+from .engine import KINDS, SORTS
 
 if TYPE_CHECKING:
-    pass
+    from index import BuildReport, IndexDir
+
+    from .engine import Backend
 
 __all__ = ["cli", "main"]
 
@@ -81,8 +76,6 @@ class _Group(click.Group):
             code = _fail(f"{exc.format_message()}{hint}")
         except click.ClickException as exc:
             code = _fail(exc.format_message())
-        except SnapsearchError as exc:
-            code = _fail(str(exc))
         except (click.Abort, KeyboardInterrupt):
             code = _fail("interrupted", 130)
         except BrokenPipeError:
@@ -90,10 +83,23 @@ class _Group(click.Group):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             code = FOUND
         except Exception as exc:
-            if os.environ.get("SNAPSEARCH_DEBUG"):
+            if _is_snapsearch_error(exc):
+                code = _fail(str(exc))
+            elif os.environ.get("SNAPSEARCH_DEBUG"):
                 raise
-            code = _fail(f"unexpected {type(exc).__name__}: {exc} (rerun with SNAPSEARCH_DEBUG=1)")
+            else:
+                code = _fail(
+                    f"unexpected {type(exc).__name__}: {exc} (rerun with SNAPSEARCH_DEBUG=1)"
+                )
         sys.exit(code if isinstance(code, int) else FOUND)
+
+
+def _is_snapsearch_error(exc: Exception) -> bool:
+    """Whether `exc` is one of snapsearch's own errors (`index.errors.SnapsearchError`),
+    without importing the `index` package: if `index.errors` was never imported, no such
+    error can have been raised."""
+    errors = sys.modules.get("index.errors")
+    return errors is not None and isinstance(exc, errors.SnapsearchError)
 
 
 class _Fail:
@@ -109,6 +115,59 @@ class _Fail:
 
 
 _fail = _Fail()
+
+
+class _Place:
+    """Where the index folder is: --index, SEARCH_INDEX, or the user data folder.
+
+    The `IndexDir` is made on first use: the `index` package imports Whoosh, which a
+    command talking to a running service (--server) never needs.
+    """
+
+    def __init__(self, path: Path | None, *, mmap: bool = False) -> None:
+        self.path = path
+        self.mmap = mmap
+        self._index_dir: IndexDir | None = None
+
+    @property
+    def index_dir(self) -> IndexDir:
+        if self._index_dir is None:
+            from index import IndexDir, default_root
+
+            self._index_dir = IndexDir(self.path or default_root(), mmap=self.mmap)
+        return self._index_dir
+
+
+class _IndexDefault(click.Option):
+    """An option whose default is a constant of the `index` package (`index.builder`'s lock
+    wait…), read only when its command runs or shows its help, so that other commands do
+    not import the package to declare it."""
+
+    def __init__(self, *args: Any, default_from: Callable[[], Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default_from = default_from
+
+    def get_default(self, ctx: click.Context, call: bool = True) -> Any:
+        given = ctx.lookup_default(self.name) if self.name else None
+        return self.default_from() if given is None else given
+
+
+def _max_size_mb() -> float:
+    from index.parse import DEFAULT_MAX_BYTES
+
+    return DEFAULT_MAX_BYTES / 1e6
+
+
+def _lock_wait() -> float:
+    from index.builder import DEFAULT_LOCK_WAIT
+
+    return DEFAULT_LOCK_WAIT
+
+
+def _settle() -> float:
+    from index.watch import DEFAULT_SETTLE
+
+    return DEFAULT_SETTLE
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -161,7 +220,7 @@ def cli(
     _render.color = color
     ctx.meta[_SERVER] = server
     # A command reads a few blocks and exits: copying whole segments at open costs more.
-    ctx.obj = IndexDir(index_path or default_root(), mmap=False)
+    ctx.obj = _Place(index_path, mmap=False)
 
 
 @cli.group("index")
@@ -175,21 +234,23 @@ def index_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.option(
     "--max-size",
+    cls=_IndexDefault,
     type=click.FloatRange(min=0, min_open=True),
-    default=DEFAULT_MAX_BYTES / 1e6,
+    default_from=_max_size_mb,
     show_default=True,
     help="Refuse snapshot files larger than this many MB.",
 )
 @click.option(
     "--wait",
+    cls=_IndexDefault,
     type=click.FloatRange(min=0),
-    default=DEFAULT_LOCK_WAIT,
+    default_from=_lock_wait,
     show_default=True,
     help="Seconds to wait for another build to finish.",
 )
 @click.pass_obj
 def build_command(
-    index_dir: IndexDir,
+    place: _Place,
     paths: tuple[Path, ...],
     rebuild: bool,
     as_json: bool,
@@ -197,6 +258,7 @@ def build_command(
     wait: float,
 ) -> int:
     """Index snapshot files, or folders of them (*.txt); only new and changed ones are read."""
+    index_dir = place.index_dir
     with ProgressBar() as progress:
         report = _build(
             index_dir,
@@ -218,10 +280,13 @@ def build_command(
 @index_group.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.pass_obj
-def status_command(index_dir: IndexDir, as_json: bool) -> int:
+def status_command(place: _Place, as_json: bool) -> int:
     """List the snapshots in the index."""
     if _database_given() is not None:
         return _database_status(as_json)
+    from .engine import WhooshEngine
+
+    index_dir = place.index_dir
     if index_dir.exists():
         engine = WhooshEngine(index_dir)
         try:
@@ -283,7 +348,7 @@ _DATE = click.DateTime(formats=["%Y-%m-%d"])
 @click.option("--count", "count_only", is_flag=True, help="Print only the number of matches.")
 @click.pass_obj
 def query_command(
-    index_dir: IndexDir,
+    place: _Place,
     text: tuple[str, ...],
     as_json: bool,
     form: str,
@@ -298,7 +363,7 @@ def query_command(
 ) -> int:
     """Find TEXT: every word must match, the last one may be the start of a word;
     "phrases", -exclusions, OR, parentheses and kind:/snapshot:/since:/until: work too."""
-    engine = open_engine(index_dir)
+    engine = open_engine(place)
     on_day = _day_of(engine, snapshot)
     results = engine.search(
         " ".join(text),
@@ -348,12 +413,12 @@ def _day_of(engine: Backend, snapshot: str | None) -> str | None:
 )
 @click.pass_obj
 def ask_command(
-    index_dir: IndexDir, question: tuple[str, ...], as_json: bool, snapshot: str | None
+    place: _Place, question: tuple[str, ...], as_json: bool, snapshot: str | None
 ) -> int:
     """Answer QUESTION (French or English) with text from the snapshots, citing sources."""
     from .ask import answer  # Babel's data loads only for questions
 
-    reply = answer(open_engine(index_dir), " ".join(question), snapshot=snapshot)
+    reply = answer(open_engine(place), " ".join(question), snapshot=snapshot)
     emit(reply, as_json, print_answer)
     return FOUND if reply.answerable else NOT_FOUND
 
@@ -362,13 +427,14 @@ def ask_command(
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
     "--settle",
+    cls=_IndexDefault,
     type=click.FloatRange(min=0),
-    default=DEFAULT_SETTLE,
+    default_from=_settle,
     show_default=True,
     help="Seconds a file must stay unchanged before it is indexed.",
 )
 @click.pass_obj
-def watch_command(index_dir: IndexDir, folder: Path, settle: float) -> int:
+def watch_command(place: _Place, folder: Path, settle: float) -> int:
     """Index FOLDER, then every snapshot that appears or changes in it, until Ctrl+C."""
     if _database_given() is not None:
         raise click.UsageError(
@@ -378,7 +444,7 @@ def watch_command(index_dir: IndexDir, folder: Path, settle: float) -> int:
     from index.watch import watch  # watchfiles is only needed here
 
     try:
-        watch(index_dir, folder, log=_watch_log, settle=settle)
+        watch(place.index_dir, folder, log=_watch_log, settle=settle)
     except KeyboardInterrupt:
         note("stopped")
     return FOUND
@@ -398,11 +464,11 @@ _WATCH_ERROR = re.compile(r"(?:\d\d:\d\d:\d\d )?error: ")
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.pass_obj
-def history_command(index_dir: IndexDir, code: str, as_json: bool) -> int:
+def history_command(place: _Place, code: str, as_json: bool) -> int:
     """A rate (GBP) or stock index (AEX) in every snapshot, oldest first."""
     from .timeline import history
 
-    series = history(open_engine(index_dir), code)
+    series = history(open_engine(place), code)
     emit(series, as_json, print_history)
     return FOUND
 
@@ -419,31 +485,29 @@ def history_command(index_dir: IndexDir, code: str, as_json: bool) -> int:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.pass_obj
-def diff_command(
-    index_dir: IndexDir, old: str | None, new: str | None, top: int, as_json: bool
-) -> int:
+def diff_command(place: _Place, old: str | None, new: str | None, top: int, as_json: bool) -> int:
     """What changed from snapshot A to B (default: the two newest); `latest` works too."""
     from .timeline import diff
 
-    changes = diff(open_engine(index_dir), old, new, top=top)
+    changes = diff(open_engine(place), old, new, top=top)
     emit(changes, as_json, print_diff)
     return FOUND if changes.paragraphs or changes.rates or changes.quotes else NOT_FOUND
 
 
 @cli.command("tui")
 @click.pass_obj
-def tui_command(index_dir: IndexDir) -> int:
+def tui_command(place: _Place) -> int:
     """Open the terminal UI: search as you type; Enter asks a question."""
     # Long-lived: segments copied into memory once at open, then read from there.
-    index_dir = IndexDir(index_dir.root)
-    engine = open_engine(index_dir)
+    place = _Place(place.path, mmap=True)
+    engine = open_engine(place)
     from tui import make_app  # Textual costs ~0.15 s to import: only for this command
 
     meta = click.get_current_context().meta
     remote = meta.get(_SERVER) or (meta.get(_BACKEND) and meta[_BACKEND].url)
     # Over a server or a database the local folder is not the index: no local re-index.
     make_app(
-        None if remote else index_dir, engine, where=_redacted(remote) if remote else None
+        None if remote else place.index_dir, engine, where=_redacted(remote) if remote else None
     ).run()
     return FOUND
 
@@ -502,6 +566,8 @@ def _shown(index_dir: IndexDir) -> IndexDir:
     database = _database_given()
     if database is None:
         return index_dir
+    from index import IndexDir
+
     # A Path would fold the `//` of a URL: `PostgreSQL user@host:port/db` stays as it is.
     return IndexDir(Path(f"PostgreSQL {database.label.removeprefix('postgresql://')}"))
 
@@ -510,6 +576,8 @@ def _build(index_dir: IndexDir, paths: list[Path], **options: Any) -> BuildRepor
     """Build the index folder, or the database given with --backend."""
     database = _database_given()
     if database is None:
+        from index import build
+
         return build(index_dir, paths, **options)
     from index.postgres import build as build_postgres  # psycopg only with --backend
 
@@ -520,6 +588,7 @@ def _database_status(as_json: bool) -> int:
     """`index status` for the database given with --backend."""
     database = _database_given()
     assert database is not None
+    from index import IndexDir
     from index.postgres import has_index
 
     engine = _open_database(database, sample=False) if has_index(database.url) else None
@@ -537,6 +606,7 @@ def _database_status(as_json: bool) -> int:
 
 def _open_database(database: _Database, *, sample: bool = True) -> Backend:
     """The PostgreSQL backend, indexing the bundled sample first into an empty database."""
+    from index import SnapsearchError, sample_path
     from index.postgres import build as build_postgres
     from index.postgres import has_index
 
@@ -578,7 +648,7 @@ def _open_database(database: _Database, *, sample: bool = True) -> Backend:
 )
 @click.pass_obj
 def serve_command(
-    index_dir: IndexDir,
+    place: _Place,
     host: str,
     port: int,
     workers: int,
@@ -592,6 +662,7 @@ def serve_command(
 
     reads_need_token = bind_policy(host, public, token_file)
     database = _database_given()
+    index_dir = place.index_dir
     settings = Settings(
         index=index_dir.root.resolve(),
         pages=pages_dir.resolve() if pages_dir else None,
@@ -616,14 +687,15 @@ def web_command(ctx: click.Context, host: str, port: int, public: bool) -> int:
     """Serve the terminal UI to browsers (one app process per connection: a few users)."""
     from .service import web
 
-    index_dir: IndexDir = ctx.obj
+    place: _Place = ctx.obj
     server, database = ctx.meta.get(_SERVER), ctx.meta.get(_BACKEND)
-    arguments = ["--index", str(index_dir.root.resolve())]
     if server:
         arguments = ["--server", server]
     elif database:
         arguments = ["--backend", database.url]
         arguments += ["--read-url", database.read_url] if database.read_url else []
+    else:
+        arguments = ["--index", str(place.index_dir.root.resolve())]
     announce = f"serving the terminal UI on http://{host}:{port} (Ctrl+C stops)"
     web(host, port, arguments, public=public, announce=lambda: note(announce))
     return FOUND
@@ -632,6 +704,10 @@ def web_command(ctx: click.Context, host: str, port: int, public: bool) -> int:
 def _complete(ctx: click.Context, incomplete: str, what: str) -> list[str]:
     """Shell completion from the index: snapshot ids, or currency codes and index names.
     Completion must never fail or write: no index, no suggestions."""
+    from index import IndexDir, SnapsearchError, default_root
+
+    from .engine import WhooshEngine
+
     root = ctx.find_root().params.get("index_path") or default_root()
     index_dir = IndexDir(Path(root), mmap=False)
     if not index_dir.exists():
@@ -649,7 +725,7 @@ def _complete(ctx: click.Context, incomplete: str, what: str) -> list[str]:
     return [name for name in names if name.casefold().startswith(folded)]
 
 
-def open_engine(index_dir: IndexDir) -> Backend:
+def open_engine(place: _Place) -> Backend:
     """An engine on the index, indexing the bundled sample first when there is none;
     with --server (or SEARCH_SERVER), a client of that running service instead."""
     context = click.get_current_context(silent=True)
@@ -663,6 +739,11 @@ def open_engine(index_dir: IndexDir) -> Backend:
         return client
     if (database := _database_given()) is not None:
         return _open_database(database)
+    from index import SnapsearchError, build_sample_if_absent, sample_path
+
+    from .engine import WhooshEngine
+
+    index_dir = place.index_dir
     if not index_dir.exists():
         sample = sample_path()
         note(f"No index at {index_dir.root} yet: indexing the bundled sample {sample.name} first.")

@@ -243,9 +243,11 @@ def test_search_phrases_exclusions_or_and_groups(backend: Backend) -> None:
 
 def test_search_dates_sort_and_offset(backend: Backend) -> None:
     text = "gouvernement OR ministre OR syndicats"
-    days = lambda **o: [
-        h.date for h in backend.search(text, limit=None, kind="paragraph", **o).hits
-    ]  # noqa: E731
+
+    def days(**options: str) -> list[str]:
+        found = backend.search(text, limit=None, kind="paragraph", **options)  # type: ignore[arg-type]
+        return [hit.date for hit in found.hits]
+
     # Each text dated by its newest day within the range asked.
     assert days(since="2026-11-22", until="2026-11-22") == ["2026-11-22"] * 3
     assert days(sort="oldest") == ["2026-11-23", "2026-11-23", "2026-11-24", "2026-11-24"]

@@ -104,6 +104,10 @@ def _schema(version: object) -> Damage:
         pytest.param(_truncate("*.toc", 0.5), "the index is damaged (", id="toc-half"),
         pytest.param(_truncate("*.toc", 0), "the index is damaged (", id="toc-empty"),
         pytest.param(_delete("*.toc"), "the index is damaged (EmptyIndexError", id="toc-gone"),
+        pytest.param(_truncate("side.sqlite", 0.5), "the index is damaged (", id="side-half"),
+        pytest.param(_truncate("side.sqlite", 0), "the index is damaged (", id="side-empty"),
+        pytest.param(_write("side.sqlite", b"x" * 4096), "the index is damaged (", id="side-junk"),
+        pytest.param(_delete("side.sqlite"), "side.sqlite is missing", id="side-gone"),
         pytest.param(_write("CURRENT", b"\xff\xfe\x00"), "cannot read CURRENT", id="current-bytes"),
         pytest.param(
             _write("CURRENT", b"g000009\n"), "names a missing generation", id="current-gone"

@@ -182,3 +182,21 @@ def test_every_hit_names_its_file_and_line(run: Cli, tmp_path: Path) -> None:
     assert hit["path"] == str(page.resolve())
     lines = page.read_text().splitlines()
     assert lines[hit["line"] - 1] == "Le second, sur deux"  # `$EDITOR +LINE PATH` lands here
+
+
+def test_a_currency_is_one_hit_and_its_own_name_ranks_it_first(run: Cli, tmp_path: Path) -> None:
+    """`dollar` means USD on a euro page, as `ask` reads it; a currency is one hit, its
+    newest rate, however many days list it."""
+    assert not build(run.index_dir, [SAMPLE, *write_series(tmp_path / "days")]).failed
+    hits = json.loads(run("query", "--json", "--kind", "rate", "dollar").stdout)["hits"]
+    assert hits[0]["code"] == "USD" and hits[0]["snapshot"] == SAMPLE_ID
+    assert len({h["code"] for h in hits}) == len(hits)  # no currency twice
+    for text in ("dollar américain", '"dollar américain"', "American dollar", "US dollar"):
+        found = json.loads(run("query", "--json", text).stdout)["hits"]
+        assert [h["code"] for h in found[:1]] == ["USD"], text
+    for text, code in (("livre", "GBP"), ("pound", "GBP"), ("franc", "CHF")):
+        found = json.loads(run("query", "--json", "--kind", "rate", text).stdout)["hits"]
+        assert found[0]["code"] == code, text
+    # Its history is at hand: every day's point, oldest first.
+    gbp = json.loads(run("history", "--json", "GBP").stdout)["points"]
+    assert len(gbp) == 4

@@ -8,15 +8,15 @@ one-character symbols CLDR gives (`€`, `$`, `£`) count too.
 A head noun several currencies share is read as a reader of the page would: among the
 currencies in the rate table, prefer those legal tender in the region of the page's base
 currency (the CLDR time-zone continent of its territories: Europe for the euro), then
-the one legal tender in most territories, then the one whose country the recent articles
-name. For a euro page that gives dollar -> USD, livre/pound -> GBP, franc -> CHF, rouble
--> RUB on pages about Russia, and leaves `couronne` ambiguous (DKK and NOK tie).
+the one legal tender in most territories (`index.currencies`, which the index uses to
+rank a currency's own name first), then the one whose country the recent articles name.
+For a euro page that gives dollar -> USD, livre/pound -> GBP, franc -> CHF, rouble -> RUB
+on pages about Russia, and leaves `couronne` ambiguous (DKK and NOK tie).
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -24,6 +24,8 @@ from functools import cache
 from babel import Locale
 from babel.core import get_global
 from babel.numbers import get_currency_name
+
+from index.currencies import rank, region, tender
 
 from ._question import fold, is_function_word
 
@@ -116,16 +118,9 @@ def prefer(
     candidates = [c for c in codes if c in available] or list(codes)
     if len(candidates) == 1:
         return candidates[0]
-    tender, continents = _tender(), _continents()
-    region = _region(base) if base else None
-
-    def rank(code: str) -> tuple[int, int]:
-        territories = tender.get(code, set())
-        local = sum(region in continents.get(t, ()) for t in territories) if region else 0
-        return local, len(territories)
-
-    ranked = sorted(candidates, key=rank, reverse=True)
-    tied = [c for c in ranked if rank(c) == rank(ranked[0])]
+    where = region(base)
+    ranked = sorted(candidates, key=lambda c: rank(c, where), reverse=True)
+    tied = [c for c in ranked if rank(c, where) == rank(ranked[0], where)]
     if len(tied) > 1 and mentions is not None:
         counts = {code: mentions(_qualifiers(code)) for code in tied}
         tied = [c for c in tied if counts[c] == max(counts.values())]
@@ -134,8 +129,7 @@ def prefer(
 
 def shared(codes: Collection[str]) -> bool:
     """Whether several currencies in use today go by these names (`livre`: GBP, EGP…)."""
-    tender = _tender()
-    return sum(code in tender for code in codes) > 1
+    return sum(code in tender() for code in codes) > 1
 
 
 def _qualifiers(code: str) -> frozenset[tuple[str, ...]]:
@@ -145,7 +139,7 @@ def _qualifiers(code: str) -> frozenset[tuple[str, ...]]:
     phrases: set[tuple[str, ...]] = set()
     for lang in _LOCALES:
         locale = Locale(lang)
-        names = [locale.territories.get(t, "") for t in _tender().get(code, ())]
+        names = [locale.territories.get(t, "") for t in tender().get(code, ())]
         names += list(_forms(code, lang))
         for name in names:
             words = [fold(w) for w in _WORD.findall(name.split("(")[0])]
@@ -155,13 +149,6 @@ def _qualifiers(code: str) -> frozenset[tuple[str, ...]]:
             if kept:
                 phrases.add(kept)
     return frozenset(phrases)
-
-
-def _region(base: str) -> str | None:
-    """The continent most territories using `base` sit on (by CLDR time zones)."""
-    continents = _continents()
-    counts = Counter(c for t in _tender().get(base, ()) for c in continents.get(t, ()))
-    return counts.most_common(1)[0][0] if counts else None
 
 
 @cache
@@ -225,23 +212,3 @@ def _symbols() -> dict[str, str]:
     """One-character symbols of the English locale: `€`, `$`, `£`, `¥`…"""
     symbols = Locale("en").currency_symbols
     return {s: code for code, s in symbols.items() if len(s) == 1 and not s.isalnum()}
-
-
-@cache
-def _tender() -> dict[str, set[str]]:
-    """Territories where each currency is legal tender today."""
-    found: dict[str, set[str]] = {}
-    for territory, entries in get_global("territory_currencies").items():
-        for code, _start, end, tender in entries:
-            if end is None and tender:
-                found.setdefault(code, set()).add(territory)
-    return found
-
-
-@cache
-def _continents() -> dict[str, frozenset[str]]:
-    """The continents of each territory's time zones (`Europe/Zurich` -> CH: Europe)."""
-    found: dict[str, set[str]] = {}
-    for zone, territory in get_global("zone_territories").items():
-        found.setdefault(territory, set()).add(zone.split("/")[0])
-    return {t: frozenset(c) for t, c in found.items()}

@@ -1,22 +1,39 @@
 """The backend seam: one typed protocol (`Backend`) over an index, and its implementations.
 
 `WhooshEngine` is the embedded default; nothing above this package imports Whoosh.
+
+Only the plain values (hits, results, words, snippets) load with the package. The protocol,
+the query syntax and every backend load on first use: `WhooshEngine` brings Whoosh and the
+`index` package, `HttpBackend` httpx, `PostgresBackend` psycopg. A command that talks to a
+running service thus never imports Whoosh.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from ._protocol import Backend
 from ._snippet import label, snippet
-from ._syntax import AllOf, AnyOf, Exclude, Node, Parsed, Phrase, Text, matches, parse_query
-from ._types import KINDS, Hit, Results, Span, Token, UnknownSnapshotError, Word
+from ._types import KINDS, SORTS, Hit, Results, Span, Token, Word
 from ._visible import visible
-from ._whoosh import SORTS, WhooshEngine
 
 if TYPE_CHECKING:
     from ._http import HttpBackend
     from ._postgres import PostgresBackend
+    from ._protocol import Backend
+    from ._syntax import (
+        AllOf,
+        AnyOf,
+        Exclude,
+        Node,
+        Parsed,
+        Phrase,
+        Text,
+        matches,
+        parse_query,
+    )
+    from ._types import UnknownSnapshotError
+    from ._whoosh import WhooshEngine
 
 __all__ = [
     "AllOf",
@@ -45,15 +62,27 @@ __all__ = [
     "visible",
 ]
 
+# The names loaded on first use, and the module of this package each comes from.
+_LAZY = {
+    "Backend": "_protocol",  # the `index` package (Whoosh) for `SnapshotInfo`
+    "UnknownSnapshotError": "_types",  # a `SnapsearchError`: the `index` package too
+    "WhooshEngine": "_whoosh",
+    "HttpBackend": "_http",  # httpx
+    "PostgresBackend": "_postgres",  # psycopg
+    **dict.fromkeys(("AllOf", "AnyOf", "Exclude", "Node", "Parsed", "Phrase", "Text"), "_syntax"),
+    "matches": "_syntax",
+    "parse_query": "_syntax",
+}
+
 
 def __getattr__(name: str) -> Any:
-    # `HttpBackend` imports httpx (~50 ms): loaded only when a command names a server.
-    if name == "HttpBackend":
-        from ._http import HttpBackend
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
 
-        return HttpBackend
-    if name == "PostgresBackend":  # psycopg: loaded only when a command names a database
-        from ._postgres import PostgresBackend
 
-        return PostgresBackend
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

@@ -2,43 +2,63 @@
 
 Every method is one request to /api/v1; a problem document comes back as the snapsearch
 error the service raised (by its `code`), with the same message.
+
+A client needs neither Whoosh nor the `index` package: `SnapshotInfo` and the error
+classes are imported when a snapshot list or an error comes back.
 """
 
 from __future__ import annotations
 
+import ssl
+import sys
+import types
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import httpx
+from ._types import Hit, Results, Token, Word
 
-from index import SnapshotInfo
-from index.errors import (
-    IndexBusyError,
-    IndexDamagedError,
-    IndexMissingError,
-    IndexStateError,
-    IndexUnsafeError,
-    IndexWriteError,
-    SnapsearchError,
-    SnapshotError,
-)
-
-from ._types import Hit, Results, Token, UnknownSnapshotError, Word
+if TYPE_CHECKING:
+    from index import SnapshotInfo
+    from index.errors import SnapsearchError
 
 __all__ = ["HttpBackend"]
 
+
+def _import_httpx() -> None:
+    """Import httpx without its command-line client.
+
+    `httpx/__init__` imports `httpx._main` whenever click, rich and pygments are installed,
+    as they are here: rich's console, progress bars, tables and syntax highlighting, and
+    pygments' lexers, for `httpx.main`, which nothing here calls. While httpx is imported,
+    a stand-in module takes its place, whose `main` imports the real one on first call;
+    afterwards the name is released, so `import httpx._main` still gets the real module.
+    Nothing in site-packages is changed.
+    """
+    if "httpx" in sys.modules or "httpx._main" in sys.modules:
+        return
+    stand_in = types.ModuleType("httpx._main")
+    stand_in.main = _httpx_main  # type: ignore[attr-defined]
+    sys.modules["httpx._main"] = stand_in
+    try:
+        import httpx  # noqa: F401
+    finally:
+        if sys.modules.get("httpx._main") is stand_in:
+            del sys.modules["httpx._main"]
+
+
+def _httpx_main(*args: Any, **kwargs: Any) -> Any:
+    from httpx._main import main  # the real one, on first use
+
+    return main(*args, **kwargs)
+
+
+_import_httpx()
+
+import httpx  # noqa: E402  (after the stand-in above)
+
 API = "/api/v1"
 MAX_LIMIT = 1_000  # the service's default bound on `limit`: what "no limit" asks for
-_ERRORS: dict[str, type[SnapsearchError]] = {
-    "unknown-snapshot": UnknownSnapshotError,
-    "index-missing": IndexMissingError,
-    "index-busy": IndexBusyError,
-    "index-damaged": IndexDamagedError,
-    "index-unsafe": IndexUnsafeError,
-    "index-write-failed": IndexWriteError,
-    "index-unavailable": IndexStateError,
-}
 
 
 class HttpBackend:
@@ -47,7 +67,9 @@ class HttpBackend:
     def __init__(self, base_url: str, token: str | None = None, timeout: float = 60.0) -> None:
         self.base_url = base_url.rstrip("/")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._client = httpx.Client(base_url=self.base_url + API, headers=headers, timeout=timeout)
+        self._client = httpx.Client(
+            base_url=self.base_url + API, headers=headers, timeout=timeout, verify=_tls(base_url)
+        )
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -60,6 +82,8 @@ class HttpBackend:
     # ------------------------------------------------------------------ snapshots
 
     def snapshots(self) -> list[SnapshotInfo]:
+        from index import SnapshotInfo
+
         return [SnapshotInfo(**info) for info in self._get("/snapshots")["snapshots"]]
 
     def resolve_snapshot(self, snapshot: str | None) -> str | None:
@@ -144,11 +168,9 @@ class HttpBackend:
     # ------------------------------------------------------------------ documents
 
     def document(self, doc_id: str, highlight: str = "") -> Hit | None:
-        try:
-            data = self._get(f"/documents/{quote(doc_id, safe='')}", highlight=highlight)
-        except _UnknownDocument:
-            return None
-        return _hit(data["document"])
+        path = f"/documents/{quote(doc_id, safe='')}"
+        data = self._send("GET", path, params={"highlight": highlight}, absent_ok=True)
+        return None if data is None else _hit(data["document"])
 
     def documents(self, **fields: str) -> list[Hit]:
         return [_hit(h) for h in self._get("/_seam/documents", **fields)]
@@ -172,43 +194,80 @@ class HttpBackend:
     def _post(self, path: str, body: Any) -> Any:
         return self._send("POST", path, json=body)
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _send(self, method: str, path: str, *, absent_ok: bool = False, **kwargs: Any) -> Any:
+        """The JSON the service answers; None for a document it does not hold, when
+        `absent_ok` (the seam answers None there)."""
         try:
             response = self._client.request(method, path, **kwargs)
         except httpx.TimeoutException:
-            raise SnapsearchError(
+            raise _failure(
                 f"the search service at {self.base_url} did not answer in time"
             ) from None
         except httpx.HTTPError as exc:
-            raise SnapsearchError(
+            raise _failure(
                 f"cannot reach the search service at {self.base_url}: {exc}"
                 " (is `search serve` running there?)"
             ) from None
         if response.is_success:
             return response.json()
-        raise _error(response, self.base_url)
+        problem = _problem(response)
+        if absent_ok and problem is not None and problem[0] == "unknown-document":
+            return None
+        raise _error(response, problem, self.base_url)
 
 
-class _UnknownDocument(SnapsearchError):
-    """The service holds no document of that id (the seam answers None)."""
+def _tls(base_url: str) -> ssl.SSLContext | bool:
+    """What the client verifies TLS with: httpx's default, the CA bundle (reading it takes
+    ~17 ms), for an https:// service; for an http:// one, a context without any CA, made
+    in no time. Requests only ever go to `base_url` and redirects are not followed, so no
+    TLS is spoken there; if it ever were, the empty context would fail closed."""
+    if base_url.lower().startswith("https:"):
+        return True
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates and host names
 
 
-def _error(response: httpx.Response, base_url: str) -> SnapsearchError:
-    """The snapsearch error a problem document stands for."""
+def _failure(message: str) -> SnapsearchError:
+    from index.errors import SnapsearchError  # imported once there is an error to raise
+
+    return SnapsearchError(message)
+
+
+def _problem(response: httpx.Response) -> tuple[str, str] | None:
+    """The `code` and `detail` of a problem document; None for any other answer."""
     try:
         problem = response.json()
-        code, detail = str(problem["code"]), str(problem["detail"])
+        return str(problem["code"]), str(problem["detail"])
     except (ValueError, KeyError, TypeError):
-        return SnapsearchError(
+        return None
+
+
+def _error(
+    response: httpx.Response, problem: tuple[str, str] | None, base_url: str
+) -> SnapsearchError:
+    """The snapsearch error a problem document stands for."""
+    from index import errors
+
+    from ._types import UnknownSnapshotError
+
+    if problem is None:
+        return errors.SnapsearchError(
             f"the search service at {base_url} answered {response.status_code} "
             f"{response.reason_phrase}, not a problem document"
         )
-    if code == "unknown-document":
-        return _UnknownDocument(detail)
+    code, detail = problem
     if code == "bad-page":
         path, _, reason = detail.partition(": ")
-        return SnapshotError(path, reason)
-    return _ERRORS.get(code, SnapsearchError)(detail)
+        return errors.SnapshotError(path, reason)
+    by_code: dict[str, type[errors.SnapsearchError]] = {
+        "unknown-snapshot": UnknownSnapshotError,
+        "index-missing": errors.IndexMissingError,
+        "index-busy": errors.IndexBusyError,
+        "index-damaged": errors.IndexDamagedError,
+        "index-unsafe": errors.IndexUnsafeError,
+        "index-write-failed": errors.IndexWriteError,
+        "index-unavailable": errors.IndexStateError,
+    }
+    return by_code.get(code, errors.SnapsearchError)(detail)
 
 
 def _param(value: Any) -> Any:

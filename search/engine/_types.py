@@ -1,22 +1,63 @@
-"""The values that cross the backend seam: hits, results, analysed words and tokens."""
+"""The values that cross the backend seam: hits, results, analysed words and tokens.
+
+Nothing here imports the `index` package (whose import loads Whoosh): a client of a running
+service builds these values without it. `UnknownSnapshotError`, a `SnapsearchError`, is
+made on first use.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from index import SnapshotInfo
-from index.errors import SnapsearchError
+if TYPE_CHECKING:
+    from index import SnapshotInfo
+    from index.errors import SnapsearchError
 
-__all__ = ["KINDS", "Hit", "Results", "Span", "Token", "UnknownSnapshotError", "Word", "resolve"]
+__all__ = [
+    "KINDS",
+    "SORTS",
+    "Hit",
+    "Results",
+    "Span",
+    "Token",
+    "UnknownSnapshotError",
+    "Word",
+    "resolve",
+]
 
 KINDS = ("paragraph", "rate", "quote", "title")
+# The orders every backend's `search` takes: best first, or by snapshot date.
+SORTS = ("relevance", "newest", "oldest")
 Span = tuple[int, int]
 
+if TYPE_CHECKING:
 
-class UnknownSnapshotError(SnapsearchError):
-    """A snapshot id that the index does not hold."""
+    class UnknownSnapshotError(SnapsearchError):
+        """A snapshot id that the index does not hold."""
+
+else:
+
+    def __getattr__(name: str) -> Any:
+        if name == "UnknownSnapshotError":
+            return _unknown_snapshot_error()
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _unknown_snapshot_error() -> type[UnknownSnapshotError]:
+    """The `UnknownSnapshotError` class, defined on first use: its base, `SnapsearchError`,
+    lives in the `index` package. Threads that race here all get the first one stored."""
+    made: type[UnknownSnapshotError] | None = globals().get("UnknownSnapshotError")
+    if made is None:
+        from index.errors import SnapsearchError
+
+        class UnknownSnapshotError(SnapsearchError):
+            """A snapshot id that the index does not hold."""
+
+        UnknownSnapshotError.__qualname__ = "UnknownSnapshotError"
+        made = globals().setdefault("UnknownSnapshotError", UnknownSnapshotError)
+    return made
 
 
 @dataclass(frozen=True)
@@ -103,7 +144,7 @@ def resolve(snapshot: str, known: Callable[[], list[SnapshotInfo]]) -> str | Non
     if snapshot == "latest":
         return infos[-1].id if infos else None
     if not any(info.id == snapshot for info in infos):
-        raise UnknownSnapshotError(
+        raise _unknown_snapshot_error()(
             f"no snapshot {snapshot!r} in the index; `search index status` lists them"
         )
     return snapshot

@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# First: Whoosh without the modules it never uses (see index._imports).
+from . import _imports  # isort: skip  # noqa: F401
 from whoosh.index import Index
 
 from . import lang
 from .errors import SnapshotError
 from .parse import DEFAULT_MAX_BYTES, parse_snapshot, read_file
-from .side import SIDE_NAME, SideWriter, series_words
+from .side import SIDE_NAME, SeriesDocument, SideWriter, series_words
 from .store import IndexDir, side_reader
 
 __all__ = [
@@ -235,8 +237,8 @@ class _GenerationWriter:
         put = writer.add_document if self._live is None else writer.update_document
         for kind, text_digest, text, language, days in side.text_documents():
             put(**text_document(kind, text_digest, text, language, days))
-        for key, kind, code, name, fr, en, newest in side.series_documents():
-            put(**series_document(key, kind, code, name, fr, en, newest))
+        for made in side.series_documents():
+            put(**series_document(made))
         texts, series = side.gone()
         for doc_id in texts + series:
             writer.delete_by_term("id", doc_id)
@@ -272,26 +274,28 @@ def text_document(
     return doc
 
 
-def series_document(
-    key: str, kind: str, code: str | None, name: str | None, fr: str, en: str, newest: int
-) -> dict[str, Any]:
-    """The index document of a currency (code, English and French names) or a stock
-    index (its name); its numbers are in the side store."""
-    words = series_words(kind, code, name, fr, en)
+def series_document(series: SeriesDocument) -> dict[str, Any]:
+    """The index document of a currency (its code, English and French names, and the
+    words `currency_words` adds) or a stock index (its name); the numbers are in the
+    side store."""
+    words = series_words(series.kind, series.code, series.name, series.fr, series.en)
     doc: dict[str, Any] = {
-        "id": key,
-        "kind": kind,
-        "series": key,
-        "code": code,
-        "day": newest,
+        "id": series.key,
+        "kind": series.kind,
+        "series": series.key,
+        "code": series.code,
+        "day": series.newest,
         "lang": None,
-        "text": words,
-        "plain": words,
-        "start": words,
     }
-    if kind == "rate":
+    fr, en = series.fr, series.en
+    if series.kind == "rate" and series.code:
+        from .currencies import currency_words  # Babel's data: builds only
+
+        more_fr, more_en = currency_words(series.code, series.base)
+        words = " ".join(w for w in (words, more_fr, more_en) if w)
+        fr, en = f"{fr} {more_fr}".strip(), f"{en} {more_en}".strip()
         doc |= {"fr": fr, "en": en}
-    return doc
+    return doc | {"text": words, "plain": words, "start": words}
 
 
 def _cancel(writer: Any) -> None:
