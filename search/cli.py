@@ -14,7 +14,7 @@ import datetime as dt
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -42,7 +42,7 @@ from .engine import KINDS, SORTS
 if TYPE_CHECKING:
     from index import BuildReport, IndexDir
 
-    from .engine import Backend
+    from .engine import Backend, Hit
 
 __all__ = ["cli", "main"]
 
@@ -57,6 +57,7 @@ Examples:
   search query '(euro OR dollar) kind:rate' grouped, rates only
   search query sanctions --since 2026-11-01 --sort newest
   search query dollar --count
+  search query Koursk -l | xargs grep -n Koursk    the snapshot files that match
 """
 
 
@@ -346,6 +347,13 @@ _DATE = click.DateTime(formats=["%Y-%m-%d"])
     help="Best first, or by snapshot date.",
 )
 @click.option("--count", "count_only", is_flag=True, help="Print only the number of matches.")
+@click.option(
+    "-l",
+    "--files-with-matches",
+    "files_only",
+    is_flag=True,
+    help="Print only the snapshot files that hold a match, oldest first (grep -l).",
+)
 @click.pass_obj
 def query_command(
     place: _Place,
@@ -360,6 +368,7 @@ def query_command(
     until: dt.datetime | None,
     sort: str,
     count_only: bool,
+    files_only: bool,
 ) -> int:
     """Find TEXT: every word must match, the last one may be the start of a word;
     "phrases", -exclusions, OR, parentheses and kind:/snapshot:/since:/until: work too."""
@@ -367,8 +376,8 @@ def query_command(
     on_day = _day_of(engine, snapshot)
     results = engine.search(
         " ".join(text),
-        limit=limit,
-        offset=offset,
+        limit=None if files_only else limit,
+        offset=0 if files_only else offset,
         kind=kind,
         snapshot=None if on_day else snapshot,
         since=on_day or _iso(since),
@@ -378,12 +387,47 @@ def query_command(
     if count_only:
         say(str(results.total))
         return FOUND if results.total else NOT_FOUND
+    if files_only:
+        within = (None if on_day else snapshot, on_day or _iso(since), on_day or _iso(until))
+        paths = _files_with(engine, results.hits, *within)
+        if as_json or form != "text":
+            print_json({"files": paths}, indent=2 if as_json or form == "json" else None)
+        else:
+            for path in paths:
+                say(path)
+        return FOUND if paths else NOT_FOUND
     if form == "ndjson" and not as_json:
         for hit in results.hits:
             print_json(hit.to_json(), indent=None)
     else:
         emit(results, as_json or form == "json", print_results)
     return FOUND if results.hits else NOT_FOUND
+
+
+def _files_with(
+    engine: Backend, hits: Sequence[Hit], snapshot: str | None, since: str | None, until: str | None
+) -> list[str]:
+    """The files of the snapshots holding any of `hits` (a text repeated on many days is in
+    each of their files), oldest first, each once; within `snapshot` or the dates given."""
+    from index.documents import digest  # hashlib only
+
+    holding: set[str] = set()
+    for hit in hits:
+        if snapshot is not None:
+            holding.add(hit.snapshot)
+        elif hit.kind in ("rate", "quote"):
+            key = f"{hit.kind}:{hit.code if hit.kind == 'rate' else hit.name}"
+            holding.update(copy.snapshot for copy in engine.documents(series=key))
+        else:
+            copies = engine.documents(kind=hit.kind, digest=digest(hit.text))
+            holding.update(copy.snapshot for copy in copies)
+    return [
+        info.path
+        for info in engine.snapshots()
+        if info.id in holding
+        and (since is None or info.date >= since)
+        and (until is None or info.date <= until)
+    ]
 
 
 def _iso(day: dt.datetime | None) -> str | None:

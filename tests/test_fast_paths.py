@@ -114,7 +114,8 @@ def test_a_search_counts_its_matches_at_most_once(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Whoosh's `Results.__len__` runs the whole query again; a one-word search never needs
-    it (posting lengths), a longer one once, for its total."""
+    it (posting lengths), a longer one once, for its total, and only when its top hits
+    are not all its matches."""
     import whoosh.searching
 
     counts: list[int] = []
@@ -127,5 +128,7 @@ def test_a_search_counts_its_matches_at_most_once(
     monkeypatch.setattr(whoosh.searching.Results, "__len__", counted)
     engine.search("Koursk", limit=5)
     assert counts == []
-    engine.search("Moscou Pyongyang", limit=5)
+    every = engine.search("Moscou Pyongyang", limit=50)
+    assert counts == [] and 1 < every.total == len(every.hits) < 50
+    assert engine.search("Moscou Pyongyang", limit=1).total == every.total
     assert counts == [1]

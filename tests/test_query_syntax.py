@@ -128,6 +128,27 @@ def test_sort_offset_and_count(run: Cli, two_days: IndexDir) -> None:
     assert run("query", "zzzzzz", "--count").stdout == "0\n"
 
 
+def test_files_with_matches_lists_each_file_once_oldest_first(
+    run: Cli, two_days: IndexDir, tmp_path: Path
+) -> None:
+    """grep -l: the files holding a match, each once, however many hits are in them; a
+    paragraph repeated on two days is in both files."""
+    repeated = make_page(paragraphs=["Un tramway neuf roule à Brno depuis lundi."])
+    (tmp_path / "daily-2026-11-21.txt").write_text(repeated)
+    assert not build(two_days, [tmp_path / "daily-2026-11-21.txt"]).failed
+    days = [str(tmp_path / f"daily-2026-11-{day}.txt") for day in (20, 21)]
+    assert run("query", "-l", "tramway").stdout.splitlines() == days
+    assert run("query", "--files-with-matches", "Koursk").stdout.splitlines() == [str(SAMPLE)]
+    both = run("query", "-l", "tramway OR Koursk").stdout.splitlines()
+    assert both == [*days, str(SAMPLE)]
+    assert run("query", "-l", "tramway", "--since", "2026-11-21").stdout.splitlines() == days[1:]
+    assert run("query", "-l", "tramway", "--snapshot", "2026-11-20").stdout.splitlines() == days[:1]
+    listed = json.loads(run("query", "-l", "--json", "Koursk").stdout)
+    assert listed == {"files": [str(SAMPLE)]}
+    missing = run("query", "-l", "zzzzzz")
+    assert (missing.exit_code, missing.stdout) == (1, "")
+
+
 def test_ndjson_is_one_hit_a_line(run: Cli, sample_index: IndexDir) -> None:
     result = run("query", "Moscou", "--format", "ndjson", "--limit", "3")
     lines = result.stdout.splitlines()

@@ -458,6 +458,7 @@ class WhooshEngine:
 
         if want is None:
             results, top = ranked(None)
+            counted = len(top)
         else:
             # One more than wanted: when it scores below the last one wanted, no tie runs
             # past the cut and one pass is enough (fetching 4× more up front made the
@@ -469,6 +470,8 @@ class WhooshEngine:
                 if not tied or fetch >= _MAX_TIE_FETCH:
                     break
                 fetch *= 4  # equal scores run past what was fetched: look further
+            if counted is None and len(top) < fetch:
+                counted = len(top)  # every match was collected: no second pass to count
             top = top[:want]
         stored = self._searcher.stored_fields
         hits = self._hits([(stored(docnum), score) for score, docnum in top], where)
