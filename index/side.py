@@ -355,6 +355,17 @@ class SideReader:
             params = [kind, json.dumps(list(keys)), since or 0]
         return int(self._all(sql, params)[0][0])
 
+    def texts_since(self, kind: str, day: int) -> list[str]:
+        """The digests of the texts of `kind` on a page dated `day` or later."""
+        return [
+            key
+            for (key,) in self._all(
+                "SELECT DISTINCT t.digest FROM occurrences o JOIN texts t ON t.n = o.text "
+                "WHERE o.kind = ? AND o.day >= ?",
+                [kind, day],
+            )
+        ]
+
     def values(self, field: str) -> list[str]:
         """Every value of a field of the logical documents, sorted."""
         queries = {
