@@ -104,8 +104,9 @@ _SNAPSHOT_SERIES_ROWS = (
 # Where each field of the seam's documents is, in each of the two queries above.
 _TEXT_FIELDS = {"kind": "o.kind", "snapshot": "s.id", "digest": "t.digest"}
 _SERIES_FIELDS = {"kind": "r.kind", "snapshot": "s.id", "series": "r.key", "code": "r.code"}
+# A document id with the colon after its snapshot id written as NUL (see _parse_id).
 _ID = re.compile(
-    r"(?P<snapshot>.+?):(?:(?P<title>title)|p(?P<number>\d+)|(?P<series>(?:rate|quote):.+))"
+    r"(?P<snapshot>[^\0]+)\0(?:(?P<title>title)|p(?P<number>\d+)|(?P<series>(?:rate|quote):.+))"
 )
 
 
@@ -286,7 +287,7 @@ class SideReader:
         text_params: list[Any] = []
         series_params: list[Any] = []
         if "id" in fields:
-            parsed = _ID.fullmatch(fields.pop("id"))
+            parsed = self._parse_id(fields.pop("id"))
             if parsed is None:
                 return []
             fields.setdefault("snapshot", parsed["snapshot"])
@@ -334,6 +335,16 @@ class SideReader:
             return found if limit is None else found[:limit]
         found.sort(key=lambda r: (r.day, r.snapshot, r.id))
         return found
+
+    def _parse_id(self, doc_id: str) -> re.Match[str] | None:
+        """`SNAP:p3`, `SNAP:title`, `SNAP:rate:USD` split at the colon after which the
+        snapshot id is one the store holds (a snapshot id may hold colons too)."""
+        for at in (i for i, char in enumerate(doc_id) if char == ":"):
+            parsed = _ID.fullmatch(doc_id[:at] + "\0" + doc_id[at + 1 :])
+            snapshot = doc_id[:at]
+            if parsed is not None and self._all("SELECT 1 FROM snapshots WHERE id = ?", [snapshot]):
+                return parsed
+        return None
 
     def count(self, kind: str, keys: Sequence[str], since: int | None) -> int:
         """How many occurrences (texts: `keys` are digests) or points (series: `keys` are

@@ -145,3 +145,22 @@ def test_engine_refresh_sees_new_commits_and_rebuilds(
     build(sample_index, [SAMPLE], rebuild=True)
     engine.refresh()
     assert engine.search("Wenceslas").total == 0 and engine.search("Koursk").total == 1
+
+
+def test_snapshot_ids_with_colons_name_their_documents(index_dir: IndexDir, tmp_path: Path) -> None:
+    """A document id is `SNAPSHOT:p3`; a snapshot id may hold colons too (`a:rate`)."""
+    for name in ("a:rate-2026-11-24", "a-2026-11-24"):
+        page = make_page(paragraphs=[f"Texte de {name}."], rates={"USD": "1.08"})
+        (tmp_path / f"{name}.txt").write_text(page)
+    assert not build(index_dir, sorted(tmp_path.glob("*.txt"))).failed
+    engine = Engine(index_dir)
+    try:
+        for sid in ("a:rate-2026-11-24", "a-2026-11-24"):
+            hit = engine.document(f"{sid}:p1")
+            assert hit is not None and (hit.snapshot, hit.text) == (sid, f"Texte de {sid}.")
+            rate = engine.document(f"{sid}:rate:USD")
+            assert rate is not None and rate.snapshot == sid
+        assert engine.document("a:rate-2026-11-24:p9") is None
+        assert engine.document("nope:p1") is None
+    finally:
+        engine.close()
