@@ -155,7 +155,7 @@ def print_results(results: Results) -> None:
     listed = len(results.hits)
     count = f"{listed} hit{'s' * (listed != 1)}"
     if results.total > listed:
-        count += f" of {results.total} matching documents"
+        count += f" of {'about ' if results.estimated else ''}{results.total} matching documents"
     typo = " (one typo forgiven)" if results.fuzzy else ""
     note(f"{count} for {results.query!r}{typo}")
 

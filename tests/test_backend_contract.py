@@ -258,3 +258,11 @@ def test_search_dates_sort_and_offset(backend: Backend) -> None:
     )
     rate = backend.search("gbp", kind="rate", until="2026-11-23").hits
     assert [(h.date, h.data and h.data["raw"]) for h in rate] == [("2026-11-23", "0.88")]
+
+
+def test_a_total_is_exact_unless_an_estimate_is_allowed(backend: Backend) -> None:
+    exact = backend.search("Koursk OR Moscou")
+    assert not exact.estimated and exact.total >= len(exact.hits) > 0
+    typed = backend.search("Koursk OR Moscou", exact=False)
+    assert typed.hits == exact.hits and typed.total >= len(typed.hits)
+    assert typed.estimated or typed.total == exact.total

@@ -132,3 +132,28 @@ def test_a_search_counts_its_matches_at_most_once(
     assert counts == [] and 1 < every.total == len(every.hits) < 50
     assert engine.search("Moscou Pyongyang", limit=1).total == every.total
     assert counts == [1]
+
+
+def test_while_typing_a_costly_total_is_estimated(tmp_path: Path) -> None:
+    """Not `exact` (the TUI as it types), an intersection's total is estimated from a
+    sample of its rarest part, to two significant digits, instead of walking every match
+    again; one word, or few matches, are still counted exactly."""
+    # Lengths vary, so scores do: ties at the cut would make the engine fetch them all.
+    paragraphs = [f"Le tram numéro {i} roule à Brno{' encore' * (i % 50)}." for i in range(1, 701)]
+    page = tmp_path / "trams-2026-11-25.txt"
+    page.write_text(make_page(paragraphs=paragraphs), "utf-8")
+    index_dir = IndexDir(tmp_path / "ix")
+    assert not build(index_dir, [page]).failed
+    engine = Engine(index_dir)
+    try:
+        exact = engine.search("tram Brno", limit=5)
+        assert (exact.total, exact.estimated) == (700, False)
+        typed = engine.search("tram Brno", limit=5, exact=False)
+        assert typed.estimated and typed.total == 700 and typed.hits == exact.hits
+        assert typed.to_json()["estimated"] is True
+        one_word = engine.search("tram", limit=5, exact=False)
+        assert (one_word.total, one_word.estimated) == (700, False)
+        few = engine.search("numéro 12", limit=50, exact=False)
+        assert not few.estimated and few.total == len(few.hits)
+    finally:
+        engine.close()

@@ -188,3 +188,13 @@ def test_reindex_reads_changed_files(index_dir: IndexDir, tmp_path: Path) -> Non
         assert results_of(app) == [f"{SAMPLE_ID}:p3"]
 
     drive(index_dir, scenario)
+
+
+def test_an_estimated_total_reads_about() -> None:
+    from search.engine import Results
+    from tui.query import _title
+
+    assert _title(Results("a b", 7500, (), estimated=True), question=False).startswith(
+        "no hits · about 7,500 documents"
+    )
+    assert "about" not in _title(Results("a b", 7500, ()), question=False)

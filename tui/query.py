@@ -111,7 +111,8 @@ def _title(results: Results | None, *, question: bool) -> str:
     shown = len(results.hits)
     title = f"{shown} hit{'s' * (shown != 1)}" if shown else "no hits"
     if results.total > shown:
-        title += f" · {results.total} documents"
+        about = "about " if results.estimated else ""
+        title += f" · {about}{results.total:,} documents"
     if results.fuzzy:
         title += " · one typo forgiven"
     return f"{title} · Enter asks it" if question or not shown else title

@@ -118,6 +118,7 @@ class HttpBackend:
         since: str | None = None,
         until: str | None = None,
         sort: str = "relevance",
+        exact: bool = True,
         **options: Any,
     ) -> Results:
         """As `Backend.search`; further keyword options go to the service as parameters."""
@@ -131,11 +132,18 @@ class HttpBackend:
             "since": since,
             "until": until,
             "sort": None if sort == "relevance" else sort,
+            "exact": None if exact else "false",
             **options,
         }
         data = self._get("/search", **params)
         hits = tuple(_hit(h) for h in data["hits"])
-        return Results(data["query"], data["total"], hits, data.get("fuzzy", False))
+        return Results(
+            data["query"],
+            data["total"],
+            hits,
+            data.get("fuzzy", False),
+            data.get("estimated", False),
+        )
 
     def match(
         self,

@@ -181,10 +181,12 @@ class PostgresBackend:
         since: str | None = None,
         until: str | None = None,
         sort: str = "relevance",
+        exact: bool = True,
     ) -> Results:
         """Documents matching `text` (the query syntax of `parse_query`), best first and
         newest first on ties, or by date (`sort`); one typo is forgiven on words of 5+
-        letters when a query of plain words matches nothing exactly."""
+        letters when a query of plain words matches nothing exactly. The total is always
+        counted (`exact` is accepted for the seam): the grouping query counts anyway."""
         if sort not in ORDER:
             raise ValueError(f"sort must be one of {', '.join(ORDER)}, not {sort!r}")
         parsed = parse_query(text)

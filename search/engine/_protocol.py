@@ -64,12 +64,14 @@ class Backend(Protocol):
         since: str | None = None,
         until: str | None = None,
         sort: str = "relevance",
+        exact: bool = True,
     ) -> Results:
         """Documents matching user `text` in the query syntax of `parse_query` (words,
         "phrases", -exclusions, OR, parentheses, field filters), best first and newest
         first on ties, or by date (`sort`: relevance, newest, oldest); `offset` hits
         skipped; dates YYYY-MM-DD, inclusive. A text repeated across snapshots is one hit
-        unless `snapshot` is given."""
+        unless `snapshot` is given. Not `exact` (while typing), a total that would cost a
+        second pass over the matches may be estimated instead (`Results.estimated`)."""
 
     def match(
         self,

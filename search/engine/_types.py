@@ -121,18 +121,22 @@ class Hit:
 
 @dataclass(frozen=True)
 class Results:
-    """The hits of one query; `fuzzy` says a typo was forgiven to find them."""
+    """The hits of one query; `fuzzy` says a typo was forgiven to find them, `estimated`
+    that `total` is an estimate (two significant digits), not a count."""
 
     query: str
     total: int
     hits: tuple[Hit, ...]
     fuzzy: bool = False
+    estimated: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
             "query": self.query,
             "total": self.total,
             "fuzzy": self.fuzzy,
+            # Only when true: `search query` always counts, and its JSON stays as it was.
+            **({"estimated": True} if self.estimated else {}),
             "hits": [hit.to_json() for hit in self.hits],
         }
 

@@ -62,6 +62,7 @@ _ORDER: dict[str, Callable[[Hit], tuple[Any, ...]]] = {
 }
 SORTS = tuple(_ORDER)
 _STOP_WORDS = stop_words("fr") | stop_words("en")
+_SAMPLE = 256  # documents tried to estimate a total, see _estimate
 _SKIP_RATIO = 2  # see _preloaded: keystroke and question p99 at 3,650 snapshots 158 -> 115 ms
 _NO_SCORE = 1e-300  # added to a BM25 score, leaves it unchanged to the last bit
 
@@ -116,6 +117,7 @@ class _Request:
     since: str | None
     until: str | None
     sort: str
+    exact: bool
 
     def filters(self) -> dict[str, str]:
         """The filters given as options; they override the same ones in the text."""
@@ -208,15 +210,19 @@ class WhooshEngine:
         since: str | None = None,
         until: str | None = None,
         sort: str = "relevance",
+        exact: bool = True,
     ) -> Results:
         """Documents matching `text` (the query syntax of `parse_query`), best first,
-        newest first on ties; or newest or oldest first by `sort`.
+        newest first on ties; or newest or oldest first by `sort`. Not `exact`, a total
+        that would need a second pass over the matches is estimated from a sample.
 
         When nothing matches exactly, one typo is forgiven on words of 5+ letters. The
         answers of the current searcher are remembered: typing back (a backspace, a word
         typed again) finds them again at once; a refresh that sees a commit forgets them.
         """
-        request = _Request(text, limit, kind, snapshot, prefix_last, offset, since, until, sort)
+        request = _Request(
+            text, limit, kind, snapshot, prefix_last, offset, since, until, sort, exact
+        )
         recent = self._recent
         found = recent.get(request)
         if found is None:
@@ -238,7 +244,12 @@ class WhooshEngine:
         )
         prefix = last_text(parsed.node) if request.prefix_last and parsed.ends_in_word else None
         run = functools.partial(
-            self.run, limit=request.limit, where=where, offset=request.offset, sort=request.sort
+            self._run,
+            limit=request.limit,
+            where=where,
+            offset=request.offset,
+            sort=request.sort,
+            exact=request.exact,
         )
         if not parsed.plain:
             return self._search_tree(request.text, parsed.node, prefix, run)
@@ -246,13 +257,13 @@ class WhooshEngine:
         query = build_query(typed, prefix_last=prefix is not None)
         if query is None:
             return Results(request.text, 0, ())
-        total, hits = run(query)
+        total, hits, estimated = run(query)
         if total or not any(len(w.plain) >= FUZZY_MIN_LENGTH for w in typed):
-            return Results(request.text, total, hits)
+            return Results(request.text, total, hits, estimated=estimated)
         query = build_query(typed, prefix_last=prefix is not None, typos=self.within_one_typo)
         assert query is not None
-        total, hits = run(query)
-        return Results(request.text, total, hits, fuzzy=bool(total))
+        total, hits, estimated = run(query)
+        return Results(request.text, total, hits, fuzzy=bool(total), estimated=estimated)
 
     def _search_tree(
         self, text: str, node: Node | None, prefix: Text | None, run: Callable[..., Any]
@@ -269,8 +280,8 @@ class WhooshEngine:
                 return matches(node, self.tokens(words, lang), self.words, prefix)
 
         shown = tree_query(without_exclusions(node), self.words, prefix)
-        total, hits = run(query, accept=accept, highlight=shown)
-        return Results(text, total, hits)
+        total, hits, estimated = run(query, accept=accept, highlight=shown)
+        return Results(text, total, hits, estimated=estimated)
 
     def _indexed(self, fields: dict[str, Any]) -> tuple[str, str | None]:
         """The words an index document holds, and their language."""
@@ -396,8 +407,22 @@ class WhooshEngine:
         candidates = reader.terms_within("plain", word, 2, prefix=1)
         return sorted(c for c in candidates if damerau_levenshtein(c, word, 1) <= 1)
 
-    @_reads_index
     def run(
+        self,
+        query: Query,
+        *,
+        limit: int | None = 10,
+        where: _Where | None = None,
+        offset: int = 0,
+        sort: str = "relevance",
+    ) -> tuple[int, tuple[Hit, ...]]:
+        """Run a prepared Whoosh query within `where`; the count of matching documents
+        and the top `limit` hits after `offset` (see `_run`)."""
+        total, hits, _ = self._run(query, limit=limit, where=where, offset=offset, sort=sort)
+        return total, hits
+
+    @_reads_index
+    def _run(
         self,
         query: Query,
         *,
@@ -407,13 +432,15 @@ class WhooshEngine:
         sort: str = "relevance",
         accept: Callable[[dict[str, Any]], bool] | None = None,
         highlight: Query | None = None,
-    ) -> tuple[int, tuple[Hit, ...]]:
-        """Run a prepared Whoosh query within `where`; the count of matching documents
-        and the top `limit` hits after `offset`, best first and newest first on equal
-        scores (or by date, with `sort`). Each hit is a text or a series as its newest
-        snapshot within `where` shows it; without a snapshot, a text lists every date it
-        is on. `accept` keeps only the documents it approves (phrases); `highlight` marks
-        the words of that query instead.
+        exact: bool = True,
+    ) -> tuple[int, tuple[Hit, ...], bool]:
+        """Run a prepared Whoosh query within `where`; the count of matching documents,
+        the top `limit` hits after `offset`, best first and newest first on equal scores
+        (or by date, with `sort`), and whether the count is an estimate (only when not
+        `exact`). Each hit is a text or a series as its newest snapshot within `where`
+        shows it; without a snapshot, a text lists every date it is on. `accept` keeps
+        only the documents it approves (phrases); `highlight` marks the words of that
+        query instead.
         """
         where = where or _Where()
         words = query
@@ -426,7 +453,8 @@ class WhooshEngine:
             # Not `Require` (an AssertionError in its matcher here), and not a constant
             # score of 0.0: ListMatcher reads `if all_weights:` and scores 0.0 as 1.0.
             query = And([query, ConstantScoreQuery(filter, _NO_SCORE)])
-        query = _preloaded(query, self._searcher.reader())
+        # Trees, as built: a sample (to estimate a total) skips through them best.
+        trees, query = query, _preloaded(query, self._searcher.reader())
         want = None if limit is None else limit + offset
         if accept is not None or sort != "relevance" or where.snapshot:
             # Every match is needed: to check each one, or to order them all by date; in
@@ -434,23 +462,31 @@ class WhooshEngine:
             found = [f for f in self._searcher.search(query, limit=None)]
             found = [f for f in found if accept is None or accept(f.fields())]
             total: int | None = len(found)
+            estimated = False
             hits = self._hits([(f.fields(), f.score) for f in found], where)
         else:
             counted = None if filter is not None else one_word_count(self._searcher, words)
-            total, hits = self._top(query, counted, want, where)
+            guess = None if exact or counted is not None else trees
+            total, hits, estimated = self._top(query, counted, want, where, guess)
         hits.sort(key=_ORDER[sort], reverse=sort != "oldest")
         # Only the hits kept are highlighted: running the analyzers over a text costs
         # ~1.5 ms.
         terms = _matched_terms(highlight or query, self._searcher.reader())
         kept = tuple(self._highlighted(hit, terms) for hit in hits[offset:want])
-        return total or 0, kept
+        return total or 0, kept, estimated
 
     def _top(
-        self, query: Query, counted: int | None, want: int | None, where: _Where
-    ) -> tuple[int, list[Hit]]:
+        self,
+        query: Query,
+        counted: int | None,
+        want: int | None,
+        where: _Where,
+        guess: Query | None = None,
+    ) -> tuple[int, list[Hit], bool]:
         """The count of matches (`counted` when known) and the best `want` hits, ties at
         the cut included: which of several equal scores is shown must not depend on the
-        limit.
+        limit. With `guess` (the query as trees), a total that needs a second pass is
+        estimated from it instead.
 
         Ties are settled on (score, docnum) pairs and the `day` column alone; stored fields
         are read only for the hits kept (reading 4,096 tied documents to show 100 took a
@@ -484,7 +520,11 @@ class WhooshEngine:
             top = top[:want]
         stored = self._searcher.stored_fields
         hits = self._hits([(stored(docnum), score) for score, docnum in top], where)
-        return len(results) if counted is None else counted, hits
+        if counted is None and guess is not None:
+            estimate = _estimate(guess, self._searcher)
+            if estimate is not None:
+                return max(estimate, len(top)), hits, True
+        return len(results) if counted is None else counted, hits, False
 
     def _hits(self, found: list[tuple[dict[str, Any], float]], where: _Where) -> list[Hit]:
         """The hits of index documents: each text or series as its newest snapshot within
@@ -581,12 +621,33 @@ def _day_number(iso: str) -> int:
     return day.year * 10000 + day.month * 100 + day.day
 
 
-def _among(query: Query, searcher: Any, digests: Sequence[str], kind: str) -> list[int]:
-    """The documents of the texts `digests` (of `kind`) that `query` matches, each tried by
-    skipping the query's matcher to it."""
-    numbers = sorted(
-        n for key in digests if (n := searcher.document_number(id=f"{kind}:{key}")) is not None
-    )
+def _estimate(query: Query, searcher: Any, sample: int = _SAMPLE) -> int | None:
+    """How many documents an intersection matches, to two significant digits, from a
+    sample: every document of its rarest part, spread over `sample` of them, tried
+    against the other parts. None for other queries, or when the rarest part is small
+    enough to count exactly anyway.
+
+    Counting exactly walks every match again (~60 ms for `Corée du Nord` at 3,650
+    snapshots, 7,689 matches); the sample costs a few ms.
+    """
+    if not isinstance(query, And) or len(query.subqueries) < 2:
+        return None
+    reader = searcher.reader()
+    parts = sorted(query.subqueries, key=lambda q: q.estimate_size(reader))
+    ids = list(parts[0].docs(searcher))
+    if len(ids) <= sample:
+        return None
+    tried = ids[:: len(ids) // sample]
+    matched = tried
+    for part in parts[1:]:
+        matched = _matching(part, searcher, matched)
+    found = len(ids) * len(matched) / len(tried)
+    return int(float(f"{found:.2g}")) if found else 0
+
+
+def _matching(query: Query, searcher: Any, numbers: Sequence[int]) -> list[int]:
+    """Those of the sorted document `numbers` that `query` matches, each tried by skipping
+    the query's matcher to it."""
     matcher = query.matcher(searcher)
     found = []
     for number in numbers:
@@ -597,6 +658,14 @@ def _among(query: Query, searcher: Any, digests: Sequence[str], kind: str) -> li
         if matcher.is_active() and matcher.id() == number:
             found.append(number)
     return found
+
+
+def _among(query: Query, searcher: Any, digests: Sequence[str], kind: str) -> list[int]:
+    """The documents of the texts `digests` (of `kind`) that `query` matches."""
+    numbers = sorted(
+        n for key in digests if (n := searcher.document_number(id=f"{kind}:{key}")) is not None
+    )
+    return _matching(query, searcher, numbers)
 
 
 def _preloaded(query: Query, reader: Any, bound: float | None = None) -> Query:

@@ -42,6 +42,9 @@ def public_router(settings: Settings, warm: Warm, reader: ReaderDep) -> APIRoute
         until: Day = None,
         sort: Sort = "relevance",
         prefix_last: bool = True,
+        exact: Annotated[
+            bool, Query(description="false: a costly total may be estimated (as-you-type)")
+        ] = True,
     ) -> JSONResponse:
         def run(engine: Backend) -> Results:
             return engine.search(
@@ -54,6 +57,7 @@ def public_router(settings: Settings, warm: Warm, reader: ReaderDep) -> APIRoute
                 until=until.isoformat() if until else None,
                 sort=sort,
                 prefix_last=prefix_last,
+                exact=exact,
             )
 
         return JSONResponse((await warm(run)).to_json())
