@@ -190,10 +190,11 @@ def _print_hits_plain(hits: Iterable[Hit]) -> bool:
     importing rich's console (~17 ms of a cold `search query … | grep`); False, having
     printed nothing, where rich would crop or strip a line longer than the pipe width.
 
-    That is: the heading, then the text indented by `_INDENT` spaces and padded with
-    spaces to the pipe width, as `Padding` pads it. The padding counts terminal cells as
-    rich does, by `rich.cells.cell_len` over the same runs of text as rich's segments (a
-    highlight is a run of its own).
+    That is: the heading, then the text indented by `_INDENT` spaces, each without
+    trailing spaces (rich's `Padding` pads a line to the pipe's width: 10,000 blanks a
+    hit in a file). Whether rich would crop it counts terminal cells as rich does, by
+    `rich.cells.cell_len` over the same runs of text as rich's segments (a highlight is a
+    run of its own).
     """
     from rich.cells import cell_len
 
@@ -202,10 +203,10 @@ def _print_hits_plain(hits: Iterable[Hit]) -> bool:
         head = "".join(visible(part) for part, _ in _heading(hit))
         pieces = _marks(*snippet(hit.text, hit.highlights))
         text = "".join(part for part, _ in pieces)
-        room = width - sum(map(cell_len, _segments(pieces)))
-        if len(head) > _PIPE_WIDTH or len(text) > width or room < 0:
+        cells = sum(map(cell_len, _segments(pieces)))
+        if len(head) > _PIPE_WIDTH or len(text) > width or cells > width:
             return False
-        lines += [head, " " * _INDENT + text + " " * room]
+        lines += [head.rstrip(" "), (" " * _INDENT + text).rstrip(" ")]
     sys.stdout.write("".join(line + "\n" for line in lines))
     sys.stdout.flush()
     return True
