@@ -137,6 +137,37 @@ def test_a_typed_span_is_kept_when_the_focus_noun_is_a_synonym(tmp_path: Path) -
     assert spans == ["12,000 customers"]
 
 
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        pytest.param(
+            "Combien de temps durera le trajet jusqu'au centre ?",
+            "La traversée de la ville vers le centre ne prendra plus que dix-huit minutes.",
+            "dix-huit minutes",
+            id="temps-in-minutes",
+        ),
+        pytest.param(
+            "What share of the hop gardens have drip lines?",
+            "Only about a fifth of the hop gardens have drip lines, the union said.",
+            "fifth",
+            id="share-as-a-fraction",
+        ),
+    ],
+)
+def test_a_unit_answers_the_focus_without_its_word(
+    tmp_path: Path, question: str, sentence: str, expected: str
+) -> None:
+    page = tmp_path / "unit-2026-11-20.txt"
+    page.write_text(make_page(headline="Unit", paragraphs=[sentence]), "utf-8")
+    index_dir = IndexDir(tmp_path / "ix")
+    build(index_dir, [page])
+    engine_ = Engine(index_dir)
+    reply = answer(engine_, question, embedder=None)
+    engine_.close()
+    spans = [reply.answer[a:b] for a, b in reply.highlights]
+    assert any(expected in span for span in spans), (reply.answer, spans)
+
+
 def test_line_d_opening_is_never_the_brno_sentence(engine: Engine) -> None:
     reply = answer(engine, "Quand la ligne D sera-t-elle mise en service ?", embedder=None)
     assert "Brno" not in reply.answer
@@ -186,6 +217,17 @@ def test_confidence_rises_with_coverage_and_the_typed_span() -> None:
     assert confidence(_evidence(coverage=0.9)) > confidence(_evidence(coverage=0.3))
     assert confidence(_evidence(typed=1.0)) > confidence(_evidence(typed=0.0))
     assert confidence(_evidence(missing=0.0)) > confidence(_evidence(missing=1.0))
+
+
+def test_a_value_span_weighs_more_than_a_name() -> None:
+    # A date or number of the expected type is rarer than a name, which most sentences
+    # hold: with the same other signals, it is stronger evidence.
+    value = _evidence(coverage=0.3, value_type=1.0)
+    name = _evidence(coverage=0.3, value_type=0.0)
+    assert confidence(value) > confidence(name)
+    assert confidence(_evidence(value_type=1.0, margin=0.6)) > confidence(
+        _evidence(value_type=1.0, margin=0.1)
+    )
 
 
 def test_similarity_alone_never_makes_an_answer() -> None:

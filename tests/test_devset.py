@@ -62,12 +62,12 @@ def test_ask_meets_the_floors_on_the_dev_half(
     def share(row: dict[str, int], kind: str) -> float:
         return row[kind] / row["total"]
 
-    # Measured on the dev half: close 85%, near misses refused 96%, wrong 1% of all,
-    # paraphrases 13%, confident answers 96% right. Floors a little below.
-    assert share(ask["close"], "correct") >= 0.8
+    # Measured on the dev half: close 90%, near misses refused 96%, wrong 1% of all,
+    # paraphrases 19%, confident answers 96% right. Floors a little below.
+    assert share(ask["close"], "correct") >= 0.85
     assert share(ask["near_miss"], "abstained_rightly") >= 0.9
     assert share(ask["all"], "wrong") <= 0.03
-    assert share(ask["paraphrase"], "correct") >= 0.1
+    assert share(ask["paraphrase"], "correct") >= 0.15
     assert results["ask"]["confident_correct"] >= 0.92 * results["ask"]["confident_answers"]
     assert ask["all"]["correct"] > baseline["all"]["correct"]
     assert ask["all"]["wrong"] < baseline["all"]["wrong"]

@@ -126,6 +126,38 @@ def _words(text: str) -> list[Word]:
             ["hop", "variety", "hit", "hardest"],
             id="which-head-last",
         ),
+        pytest.param(
+            "À quelle fréquence passeront les rames ?",
+            "fr",
+            NUMBER,
+            "frequence",
+            ["frequence", "passeront", "rames"],
+            id="a-quelle-frequence",
+        ),
+        pytest.param(
+            "How quickly did wages rise?",
+            "en",
+            NUMBER,
+            None,
+            ["quickly", "wages", "rise"],
+            id="how-quickly",
+        ),
+        pytest.param(
+            "Quel institut a mesuré l'opinion ?",
+            "fr",
+            NAME,
+            "institut",
+            ["institut", "mesure", "opinion"],
+            id="quel-institut",
+        ),
+        pytest.param(
+            "Combien de salariés profiteront de la dérogation ?",
+            "fr",
+            NUMBER,
+            "salarie",
+            ["salaries", "profiteront", "derogation"],
+            id="french-plural-in-ies",
+        ),
     ],
 )
 def test_question_analysis(

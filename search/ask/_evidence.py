@@ -35,6 +35,8 @@ FEATURES = (
     "first",
     "missing",
     "similarity",
+    "value_typed",
+    "value_typed_margin",
 )
 # e5 cosines of related text sit between about 0.78 and 0.90: that range maps to 0-1.
 _SIMILARITY_FLOOR, _SIMILARITY_SPAN = 0.78, 0.12
@@ -52,10 +54,14 @@ class Evidence:
     first: float  # 1 when the paragraph was retrieval's first
     missing: float  # share of the question's numbers and names absent from the paragraph
     similarity: float  # cosine of question and answer sentence; 0 without the extra
+    value_type: float = 0.0  # 1 when the type is a date, number or reason, not a name
 
     def vector(self) -> tuple[float, ...]:
         """The model's inputs, in the order of FEATURES: a type expected but missing
-        (`untyped`) is a signal of its own, similarity is rescaled to 0-1."""
+        (`untyped`) is a signal of its own, similarity is rescaled to 0-1. A span of a
+        date, number or reason (`value_typed`) is rarer than a name, which most
+        sentences hold, so it weighs on its own, more again with a clear lead: what a
+        paraphrase sharing few words with its answer still has."""
         lift = (self.similarity - _SIMILARITY_FLOOR) / _SIMILARITY_SPAN
         return (
             self.coverage,
@@ -67,13 +73,15 @@ class Evidence:
             self.first,
             self.missing,
             min(1.0, max(0.0, lift)) if self.similarity else 0.0,
+            self.value_type * self.typed,
+            self.value_type * self.typed * self.margin,
         )
 
 
 # Fitted on the dev half (benchmarks/fit_confidence.py): bias, then one weight a feature
 # of FEATURES, signs constrained, `missing` fixed at -3 (see the script).
-_LEXICAL = (-1.87, 0.07, 3.20, 0.61, 0.00, -0.46, 1.60, 0.13, -3.00, 0.00)
-_SEMANTIC = (-3.30, 0.21, 2.11, 1.25, 0.00, -1.62, 3.83, 0.10, -3.00, 2.01)
+_LEXICAL = (-1.76, 0.37, 3.04, 0.18, 0.00, -0.95, 1.18, 0.00, -3.00, 0.00, 0.20, 3.25)
+_SEMANTIC = (-3.13, 0.22, 2.16, 1.26, 0.00, -1.41, 3.84, 0.08, -3.00, 1.38, 0.00, 1.00)
 
 
 def confidence(evidence: Evidence) -> float:

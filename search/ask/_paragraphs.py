@@ -30,6 +30,7 @@ DENSE_WEIGHT = 2.0  # the semantic ranking's weight in the fusion (BM25: 1)
 # A word in more paragraphs than this share (and count) is left out of the OR retrieval.
 COMMON_SHARE, COMMON_MIN = 0.2, 50
 _TYPED = frozenset({DATE, NUMBER, NAME, PLACE, REASON})
+_VALUES = frozenset({DATE, NUMBER, REASON})  # types whose spans few sentences hold
 _OTHER_LANGUAGE = {
     "fr": " La réponse se trouve peut-être dans une page en anglais ; pistes les plus proches :",
     "en": " The answer may be in a page in French; the closest leads:",
@@ -107,6 +108,7 @@ def _evidence(
         first=1.0 if hits and hits[0].text == best.hit.text else 0.0,
         missing=_missing(engine, question, best.hit),
         similarity=best.similarity,
+        value_type=1.0 if question.kind in _VALUES else 0.0,
     )
 
 

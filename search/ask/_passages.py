@@ -45,6 +45,24 @@ _MONEY_UNITS = re.compile(
     re.IGNORECASE,
 )
 Similarity = Callable[[str], float]  # the question's cosine to a text
+# A number question's focus that a span's unit answers without the focus word itself:
+# `combien de temps` is answered by `dix-huit minutes`, `what share` by `a third`.
+_TIME_UNITS = (
+    r"\b(?:secondes?|minutes?|heures?|jours?|semaines?|mois|ans?|ann[ée]es?|seconds?|"
+    r"hours?|days?|weeks?|months?|years?|decades?|d[ée]cennies?)\b"
+)
+_SHARE_UNITS = (
+    r"%|\b(?:pour ?cent|per ?cent|percent|moiti[ée]|tiers|quarts?|cinqui[èe]mes?|"
+    r"dixi[èe]mes?|half|thirds?|quarters?|fifths?|tenths?)\b"
+)
+_MASS_UNITS = r"\b(?:tonnes?|tons?|kilos?|kilogrammes?|kilograms?|kg|grammes?|grams?)\b"
+_FOCUS_UNITS = {
+    **dict.fromkeys("masse poids mass weight".split(), _MASS_UNITS),
+    **dict.fromkeys("temps duree time duration frequence frequency".split(), _TIME_UNITS),
+    **dict.fromkeys(
+        "part pourcentage proportion share percentage proportion".split(), _SHARE_UNITS
+    ),
+}
 # Sentences opening on these lean on the one before (`Il`, `Cette combinaison`, `They`).
 _ANAPHORS = frozenset(
     """
@@ -233,7 +251,12 @@ def _score(
     proximity = _proximity(tokens, matched)
     span, typed, main = _pick(question, hit.text, candidates, matched, unit)
     main_tokens = [t for t in tokens if main[0] <= t.start < main[1]]
-    if question.kind == NUMBER and question.focus and not _mentions(main_tokens, question.focus):
+    if (
+        question.kind == NUMBER
+        and question.focus
+        and not _mentions(main_tokens, question.focus)
+        and not (span and _unit_fits(question.focus, hit.text[span[0] : span[1]]))
+    ):
         # `What is the population of Japan?` wants a population: any other number, even
         # in the sentence beside the one about salaries, answers something else.
         span, typed = None, 0.0
@@ -274,6 +297,12 @@ def _coverage(question: Question, weights: list[float], strengths: list[float]) 
         found += weight * share
         total += weight
     return found / total if total else 0.0
+
+
+def _unit_fits(focus: str, span: str) -> bool:
+    """Whether the span's unit is what the focus asks for (`temps`: `dix-huit minutes`)."""
+    units = _FOCUS_UNITS.get(focus)
+    return units is not None and re.search(units, span, re.IGNORECASE) is not None
 
 
 def _mentions(tokens: list[Token], focus: str) -> bool:

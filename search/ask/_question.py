@@ -60,8 +60,8 @@ _FOCUS_TYPES = {
     NUMBER: (
         "nombre montant prix cout taux pourcentage part longueur duree vitesse superficie "
         "population salaire distance age quantite somme budget hauteur taille poids niveau "
-        "total number amount price cost rate percentage share length duration speed area "
-        "salary quantity sum height size weight level"
+        "total frequence masse volume number amount price cost rate percentage share length "
+        "duration speed area salary quantity sum height size weight level frequency mass"
     ),
     PLACE: (
         "pays ville region lieu endroit quartier province capitale village port continent "
@@ -71,7 +71,7 @@ _FOCUS_TYPES = {
         "personne dirigeant president ministre maire directeur directrice chef responsable "
         "entreprise societe organisation constructeur groupe marque person leader minister "
         "mayor director chief head chairman company firm organisation organization group "
-        "brand manufacturer brewery"
+        "brand manufacturer brewery institut institute agence agency"
     ),
 }
 _FOCUS = {word: kind for kind, words in _FOCUS_TYPES.items() for word in words.split()}
@@ -82,8 +82,8 @@ _PATTERNS = [
     (REASON, r"pourquoi|pour quelle raison|why|for what reason|how come"),
     (DATE, r"depuis quand|since when|quand|when|what year|which year|what date|a quelle date"),
     (NAME, r"comment s'?appelle|comment se nomme|what is the name|what was the name"),
-    (NUMBER, r"combien|how (?:many|much|long|far|big|large|old|fast|often)|by how much"),
-    (NUMBER, r"a quelle vitesse|a quel prix|at what (?:speed|price|rate)"),
+    (NUMBER, r"combien|how (?:many|much|long|far|big|large|old|fast|quickly|often)|by how much"),
+    (NUMBER, r"a quelle (?:vitesse|frequence)|a quel prix|at what (?:speed|price|rate)"),
     (PLACE, r"\bd'?ou\b|where|dans quel(?:le)?s? |in which |in what "),
     (NAME, r"\bqui\b|\bwho\b|\bwhom\b|\bwhose\b"),
     (OTHER, r"\bquel(?:le)?s?\b|\blequel\b|\blaquelle\b|\bwhich\b|\bwhat\b"),
@@ -123,7 +123,7 @@ def analyze(text: str, words: Callable[[str], list[Word]]) -> Question:
     """Analyse `text`; `words` splits text as the index does (`Backend.words`)."""
     lang = detect_lang(text)
     folded = fold(" ".join(text.split()))
-    kind, focus = _kind_and_focus(folded, text)
+    kind, focus = _kind_and_focus(folded, text, lang)
     content = tuple(w for w in words(text) if _is_content(w, lang))
     names = frozenset(w.plain for w in content if _capitalised(w.raw, text))
     return Question(text, lang, kind, focus, content, names, _name_groups(text, content, names))
@@ -165,7 +165,7 @@ def detect_lang(text: str) -> str:
     return "fr" if score > 0 else "en"
 
 
-def _kind_and_focus(folded: str, text: str) -> tuple[str, str | None]:
+def _kind_and_focus(folded: str, text: str, lang: str = "en") -> tuple[str, str | None]:
     found = [
         (match.start(), order, kind)
         for order, (kind, pattern) in enumerate(_PATTERNS)
@@ -176,7 +176,7 @@ def _kind_and_focus(folded: str, text: str) -> tuple[str, str | None]:
         found.append((where.start(), -1, PLACE))
     focus_match = _FOCUS_AFTER.search(folded)
     focus = (focus_match.group(2) or focus_match.group(1)) if focus_match else None
-    focus = None if focus is None or is_function_word(focus) else _singular(focus)
+    focus = None if focus is None or is_function_word(focus) else _singular(focus, lang)
     kind = min(found)[2] if found else OTHER
     if kind in (OTHER, NAME, PLACE) and focus in _FOCUS:
         kind = _FOCUS[focus]
@@ -195,11 +195,12 @@ _INVARIABLE = frozenset(
 )
 
 
-def _singular(word: str) -> str:
-    """The singular of a folded noun: `villes` is `ville`, but `pays` stays `pays`."""
+def _singular(word: str, lang: str = "en") -> str:
+    """The singular of a folded noun: `villes` is `ville`, but `pays` stays `pays`; the
+    English `-ies` (`countries`) is no French plural (`salariés` is `salarié`)."""
     if word in _INVARIABLE or word in _FOCUS:
         return word
-    if len(word) > 4 and word.endswith("ies"):
+    if lang == "en" and len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"  # countries
     return word[:-1] if len(word) > 3 and word.endswith("s") else word
 

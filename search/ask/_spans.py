@@ -26,11 +26,11 @@ _NUMBER_WORDS = frozenset(
     """
     deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize
     vingt trente quarante cinquante soixante cent cents mille million millions milliard
-    milliards moitié tiers quart dizaine dizaines centaine centaines douzaine
+    milliards moitié tiers quart cinquième dizaine dizaines centaine centaines douzaine
     two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
     sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty
     ninety hundred hundreds thousand thousands million millions billion billions half
-    third quarter dozen dozens
+    third quarter fifth dozen dozens
     """.split()
 )
 _MULTIPLIERS = r"(?:millions?|milliards?|billions?|thousands?|mille|trillions?)"

@@ -72,6 +72,20 @@ livre ouvrage book
 film movie
 mort deces death died
 blesse blessure injury injured
+arret arrets station stations stop stops
+fabrique fabriquent construit construisent builds build built manufactures
+paye payer paie financer finance finances financent financed funded funds paid pay
+dirige dirigent mene menent preside heads leads chairs
+satellite satellites sonde sondes engin engins spacecraft probe probes
+trajet trajets traversee parcours voyage trip journey ride
+commence commencer debute debuter demarre demarrer lance started began begun start starts
+gravats deblais debris rubble
+musicien musiciens compositeur compositeurs composer composers musician musicians
+prevision previsions outlook forecast forecasts projection projections
+hypotheque hypotheques pret prets mortgage mortgages loan loans
+sondage sondages enquete poll polls survey surveys
+statistique statistiques donnees chiffres statistics data figures
+rejette rejettent refuse refusent oppose opposent rejects reject opposes
 """.strip().splitlines()
 
 
