@@ -166,20 +166,10 @@ def _build_locked(index_dir: IndexDir, job: _Job, rebuild: bool) -> None:
         except BaseException:
             writer.cancel()
             raise
-        job.report.documents = _document_count(index_dir)
+        job.report.documents = writer.documents()
     except OSError as exc:
         # Disk full, a read-only or unwritable folder: one clear error, the old index kept.
         raise index_dir.write_failed(exc) from None
-
-
-def _document_count(index_dir: IndexDir) -> int:
-    if not index_dir.exists():
-        return 0
-    side = side_reader(index_dir.open())
-    try:
-        return side.document_count()
-    finally:
-        side.close()
 
 
 @dataclass
@@ -202,6 +192,7 @@ class _GenerationWriter:
         self._ix: Any = None
         self._side: SideWriter | None = None
         self._writer: Any = None
+        self._documents: int | None = None
 
     @property
     def opened(self) -> bool:
@@ -214,6 +205,24 @@ class _GenerationWriter:
         side = side_reader(self._live)
         try:
             return {row[0]: row[3] for row in side.snapshots()}
+        finally:
+            side.close()
+
+    def documents(self) -> int:
+        """How many documents the index holds after this build: counted by the commit, or
+        in the live index when nothing was written (without opening it again)."""
+        if self._documents is not None:
+            return self._documents
+        if self._live is None:
+            index_dir = self._dir
+            if not index_dir.exists():
+                return 0
+            live = index_dir.open()  # a rebuild that wrote nothing keeps the live index
+        else:
+            live = self._live
+        side = side_reader(live)
+        try:
+            return side.document_count()
         finally:
             side.close()
 
@@ -239,9 +248,9 @@ class _GenerationWriter:
             put(**text_document(kind, text_digest, text, language, days))
         for made in side.series_documents():
             put(**series_document(made))
-        texts, series = side.gone()
-        for doc_id in texts + series:
+        for doc_id in side.gone:
             writer.delete_by_term("id", doc_id)
+        self._documents = side.document_count()
         side.close()
         writer.commit()
         return self._gen

@@ -182,6 +182,10 @@ class SideReader:
         with self._lock:
             return self._db.execute(sql, tuple(params)).fetchall()
 
+    def _column(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        """The first column of the rows of `sql`."""
+        return [row[0] for row in self._all(sql, params)]
+
     def snapshots(self) -> list[tuple[Any, ...]]:
         """(id, date, documents, sha256, path, headline) of every snapshot, oldest first."""
         rows = self._all(
@@ -211,14 +215,11 @@ class SideReader:
 
     def series_between(self, low: int | None, high: int | None) -> list[str]:
         """The series with a point dated within [low, high]."""
-        return [
-            key
-            for (key,) in self._all(
-                "SELECT key FROM series r WHERE EXISTS (SELECT 1 FROM points p WHERE "
-                "p.series = r.n AND p.day BETWEEN ? AND ?)",
-                [low or 0, high or 99999999],
-            )
-        ]
+        return self._column(
+            "SELECT key FROM series r WHERE EXISTS (SELECT 1 FROM points p WHERE "
+            "p.series = r.n AND p.day BETWEEN ? AND ?)",
+            [low or 0, high or 99999999],
+        )
 
     def newest_of(
         self,
@@ -261,14 +262,11 @@ class SideReader:
 
     def days_of(self, kind: str, text_digest: str) -> list[int]:
         """Every day a text is on, oldest first."""
-        return [
-            day
-            for (day,) in self._all(
-                "SELECT DISTINCT o.day FROM occurrences o JOIN texts t ON t.n = o.text "
-                "WHERE t.kind = ? AND t.digest = ? AND o.kind = t.kind ORDER BY o.day",
-                [kind, text_digest],
-            )
-        ]
+        return self._column(
+            "SELECT DISTINCT o.day FROM occurrences o JOIN texts t ON t.n = o.text "
+            "WHERE t.kind = ? AND t.digest = ? AND o.kind = t.kind ORDER BY o.day",
+            [kind, text_digest],
+        )
 
     def text_of(self, kind: str, text_digest: str) -> tuple[str, str | None] | None:
         found = self._all(
@@ -368,14 +366,11 @@ class SideReader:
 
     def texts_since(self, kind: str, day: int) -> list[str]:
         """The digests of the texts of `kind` on a page dated `day` or later."""
-        return [
-            key
-            for (key,) in self._all(
-                "SELECT DISTINCT t.digest FROM occurrences o JOIN texts t ON t.n = o.text "
-                "WHERE o.kind = ? AND o.day >= ?",
-                [kind, day],
-            )
-        ]
+        return self._column(
+            "SELECT DISTINCT t.digest FROM occurrences o JOIN texts t ON t.n = o.text "
+            "WHERE o.kind = ? AND o.day >= ?",
+            [kind, day],
+        )
 
     def values(self, field: str) -> list[str]:
         """Every value of a field of the logical documents, sorted."""
@@ -390,7 +385,7 @@ class SideReader:
             return sorted(row.id for row in self.rows({}))
         if field not in queries:
             return []
-        return sorted(value for (value,) in self._all(queries[field]))
+        return sorted(self._column(queries[field]))
 
     def frequency(self, field: str, value: str) -> int:
         """How many logical documents have `field` equal to `value` (`snapshot`, `id`)."""
@@ -438,6 +433,7 @@ class SideWriter:
             self._create()
         self._db.execute("BEGIN")
         self.changes = Changes(set(), set())
+        self.gone: list[str] = []  # index ids of texts and series no page holds any more
         self._text_ids: dict[tuple[str, str], int] = {}
         self._series_ids: dict[str, int] = {}
 
@@ -555,13 +551,14 @@ class SideWriter:
 
     def text_documents(self) -> Iterator[tuple[str, str, str, str | None, list[int]]]:
         """(kind, digest, text, lang, days) of every changed text still on some page;
-        texts on none are deleted here and left out."""
+        texts on none are deleted here and their index ids put in `gone`."""
         for kind, text_digest in sorted(self.changes.texts):
             found = self._db.execute(
                 "SELECT n, text, lang FROM texts WHERE kind = ? AND digest = ?",
                 [kind, text_digest],
             ).fetchone()
             if found is None:
+                self.gone.append(f"{kind}:{text_digest}")
                 continue
             n, text, lang = found
             days = [
@@ -573,17 +570,19 @@ class SideWriter:
             ]
             if not days:
                 self._db.execute("DELETE FROM texts WHERE n = ?", [n])
+                self.gone.append(f"{kind}:{text_digest}")
                 continue
             yield kind, text_digest, text, lang, days
 
     def series_documents(self) -> Iterator[SeriesDocument]:
         """Every changed series still in some snapshot; series in none are deleted here
-        and left out."""
+        and their keys put in `gone`."""
         for key in sorted(self.changes.series):
             found = self._db.execute(
                 "SELECT n, kind, code, name, fr, en FROM series WHERE key = ?", [key]
             ).fetchone()
             if found is None:
+                self.gone.append(key)
                 continue
             n, kind, code, name, fr, en = found
             newest = self._db.execute(
@@ -593,25 +592,15 @@ class SideWriter:
             ).fetchone()
             if newest is None:
                 self._db.execute("DELETE FROM series WHERE n = ?", [n])
+                self.gone.append(key)
                 continue
             yield SeriesDocument(key, kind, code, name, fr or "", en or "", *newest)
 
-    def gone(self) -> tuple[list[str], list[str]]:
-        """Changed texts (as index ids) and series that no snapshot holds any more."""
-        texts = [
-            f"{kind}:{text_digest}"
-            for kind, text_digest in sorted(self.changes.texts)
-            if self._db.execute(
-                "SELECT 1 FROM texts WHERE kind = ? AND digest = ?", [kind, text_digest]
-            ).fetchone()
-            is None
-        ]
-        series = [
-            key
-            for key in sorted(self.changes.series)
-            if self._db.execute("SELECT 1 FROM series WHERE key = ?", [key]).fetchone() is None
-        ]
-        return texts, series
+    def document_count(self) -> int:
+        """How many documents the snapshots hold (a paragraph repeated counts each time)."""
+        return int(
+            self._db.execute("SELECT coalesce(sum(documents), 0) FROM snapshots").fetchone()[0]
+        )
 
     def close(self) -> None:
         """Commit, then write the store to its file (owner-only, new, flushed)."""

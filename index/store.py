@@ -267,7 +267,7 @@ class IndexDir:
         try:
             version = json.dumps({"schema_version": SCHEMA_VERSION}) + "\n"
             write_new_file(gen / _FORMAT, version, fsync=self.fsync)
-            for name in self._index_files(ix):
+            for name in _whoosh_files(ix)[0]:
                 os.link(live / name, gen / name, follow_symlinks=False)
             if self.fsync:
                 fsync_dir(gen)
@@ -275,20 +275,6 @@ class IndexDir:
         except BaseException:
             self.discard(gen)
             raise
-
-    def _index_files(self, ix: Index) -> list[str]:
-        """The Whoosh files of `ix`: its table of contents and the segments it names."""
-        toc = TOC.read(ix.storage, ix.indexname)
-        segments = {s.segment_id() for s in toc.segments}
-        tocs, files = TOC._pattern(ix.indexname), TOC._segment_pattern(ix.indexname)
-        names = []
-        for filename in os.listdir(ix.storage.folder):
-            toc_match, seg_match = tocs.match(filename), files.match(filename)
-            if (toc_match and int(toc_match.group(1)) == toc.generation) or (
-                seg_match and not toc_match and seg_match.group(1) in segments
-            ):
-                names.append(filename)
-        return names
 
     def publish(self, gen: Path) -> None:
         """Make `gen` the live generation in one rename, then drop the others.
@@ -416,22 +402,7 @@ class IndexDir:
 
     def _debris(self, ix: Index) -> list[str]:
         """Names in `ix`'s folder that its table of contents does not need."""
-        storage, name = ix.storage, ix.indexname
-        toc = TOC.read(storage, name)
-        segments = {s.segment_id() for s in toc.segments}
-        tocs, files = TOC._pattern(name), TOC._segment_pattern(name)
-        debris = []
-        for filename in os.listdir(storage.folder):
-            toc_match, seg_match = tocs.match(filename), files.match(filename)
-            temp = _TEMP_TOC.fullmatch(filename)
-            if (
-                (toc_match and int(toc_match.group(1)) != toc.generation)
-                or (seg_match and not toc_match and seg_match.group(1) not in segments)
-                or (temp and temp["name"] == name)
-                or filename == f"{name}.tmp"
-            ):
-                debris.append(filename)
-        return debris
+        return _whoosh_files(ix)[1]
 
     def _storage(self, gen: Path) -> DurableStorage:
         return DurableStorage(str(gen), supports_mmap=self.mmap, fsync=self.fsync)
@@ -561,6 +532,28 @@ def _snapsearch_fields() -> dict[str, str]:
 
 def _updating(pid: str) -> IndexBusyError:
     return IndexBusyError(f"the index is being updated by another process (pid {pid}); try again")
+
+
+def _whoosh_files(ix: Index) -> tuple[list[str], list[str]]:
+    """The names in `ix`'s folder that its table of contents needs (itself and the
+    segments it names), and Whoosh's names it does not need (older tables of contents,
+    segments no longer named, the temporaries of a writer that died)."""
+    storage, name = ix.storage, ix.indexname
+    toc = TOC.read(storage, name)
+    segments = {s.segment_id() for s in toc.segments}
+    tocs, files = TOC._pattern(name), TOC._segment_pattern(name)
+    needed: list[str] = []
+    debris: list[str] = []
+    for filename in os.listdir(storage.folder):
+        toc_match, seg_match = tocs.match(filename), files.match(filename)
+        temp = _TEMP_TOC.fullmatch(filename)
+        if toc_match:
+            (needed if int(toc_match.group(1)) == toc.generation else debris).append(filename)
+        elif seg_match:
+            (needed if seg_match.group(1) in segments else debris).append(filename)
+        elif (temp and temp["name"] == name) or filename == f"{name}.tmp":
+            debris.append(filename)
+    return needed, debris
 
 
 def _size(path: Path) -> int:

@@ -684,9 +684,9 @@ def _preloaded(query: Query, reader: Any, bound: float | None = None) -> Query:
         terms: list[Query] = [Term(query.fieldname, w) for w in query._btexts(reader)]
         query = terms[0] if len(terms) == 1 else Or(terms) if terms else NullQuery
     if isinstance(query, And):
-        parts = [_preloaded(q, reader) for q in query.subqueries]
-        rarest = min((q.estimate_size(reader) for q in parts), default=0)
-        return And([_preloaded(q, reader, _SKIP_RATIO * rarest) for q in parts], boost=query.boost)
+        rarest = min((q.estimate_size(reader) for q in query.subqueries), default=0)
+        bound = _SKIP_RATIO * rarest
+        return And([_preloaded(q, reader, bound) for q in query.subqueries], boost=query.boost)
     if isinstance(query, Or):
         query = Or([_preloaded(q, reader) for q in query.subqueries], boost=query.boost)
         if bound is None or query.estimate_size(reader) <= bound:
