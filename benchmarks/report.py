@@ -147,7 +147,7 @@ class _Target:
     label: str
     at: tuple[int, ...]  # the sizes the issue sets it for; () means every size
     get: _Path  # on the whole size
-    ok: Callable[[float], bool]
+    limit: float  # met when the value is at most this
     fmt: Callable[[float], str]
     # What the value is beside, in the same run: a ratio or the other engine's value.
     note: Callable[[Size], str | None] = field(default=lambda size: None)
@@ -176,7 +176,7 @@ _TARGETS = (
         "keystroke p95 <= 30 ms",
         (1000,),
         _SNAP_P95,
-        lambda v: v <= 30,
+        30,
         _ms,
         _beside(_get("ratios", "p95_vs_fts5_new"), _times, "FTS5 same docs"),
     ),
@@ -184,7 +184,7 @@ _TARGETS = (
         "keystroke p95 <= 50 ms",
         (3650,),
         _SNAP_P95,
-        lambda v: v <= 50,
+        50,
         _ms,
         _beside(_get("ratios", "p95_vs_fts5_new"), _times, "FTS5 same docs"),
     ),
@@ -192,7 +192,7 @@ _TARGETS = (
         "keystroke p99 <= 100 ms",
         (3650,),
         _get("snapsearch", "keystrokes", "p99_ms"),
-        lambda v: v <= 100,
+        100,
         _ms,
         _beside(_get("fts5_new", "keystrokes", "p99_ms"), _ms, "FTS5 same docs"),
     ),
@@ -200,7 +200,7 @@ _TARGETS = (
         "keystroke p95 <= FTS5 p95, per-snapshot rows",
         (1000, 3650),
         _get("ratios", "p95_vs_fts5_old"),
-        lambda v: v <= 1,
+        1,
         _times,
         _p95_pair("fts5_old"),
     ),
@@ -208,7 +208,7 @@ _TARGETS = (
         "keystroke p95 <= FTS5 p95, same documents",
         (1000, 3650),
         _get("ratios", "p95_vs_fts5_new"),
-        lambda v: v <= 1,
+        1,
         _times,
         _p95_pair("fts5_new"),
     ),
@@ -216,7 +216,7 @@ _TARGETS = (
         "cold `search query Koursk` <= 150 ms",
         (1000,),
         _get("snapsearch", "cold_query", "Koursk", "median_ms"),
-        lambda v: v <= 150,
+        150,
         _ms,
         _beside(_get("ratios", "cold_Koursk_vs_python"), _times, "python -c pass"),
     ),
@@ -224,7 +224,7 @@ _TARGETS = (
         "cold `search query dollar` <= 200 ms",
         (1000,),
         _get("snapsearch", "cold_query", "dollar", "median_ms"),
-        lambda v: v <= 200,
+        200,
         _ms,
         _beside(_get("ratios", "cold_dollar_vs_python"), _times, "python -c pass"),
     ),
@@ -232,7 +232,7 @@ _TARGETS = (
         "full build <= 3 min",
         (3650,),
         _get("snapsearch", "build", "seconds"),
-        lambda v: v <= 180,
+        180,
         _s,
         _beside(_get("ratios", "build_vs_fts5_new"), _times, "FTS5 same docs"),
     ),
@@ -240,14 +240,14 @@ _TARGETS = (
         "full build peak RSS <= 400 MB",
         (3650,),
         _get("snapsearch", "build", "peak_rss_mb"),
-        lambda v: v <= 400,
+        400,
         _mb,
     ),
     _Target(
         "add one snapshot <= 0.3 s (in build)",
         (),
         _get("snapsearch", "add_one", "seconds"),
-        lambda v: v <= 0.3,
+        0.3,
         _s,
         _beside(_get("snapsearch", "add_one", "process_seconds"), _s, "process"),
     ),
@@ -255,7 +255,7 @@ _TARGETS = (
         "index on disk <= 25 MB",
         (1000,),
         _get("snapsearch", "build", "disk_bytes", scale=1e-6),
-        lambda v: v <= 25,
+        25,
         _mb,
         _beside(_get("ratios", "disk_vs_fts5_new"), _times, "FTS5 same docs"),
     ),
@@ -263,14 +263,14 @@ _TARGETS = (
         "TUI peak RSS <= 150 MB",
         (1000,),
         _get("snapsearch", "tui", "peak_rss_mb"),
-        lambda v: v <= 150,
+        150,
         _mb,
     ),
     _Target(
         "ask p95 <= 100 ms",
         (3650,),
         _get("snapsearch", "ask", "p95_ms"),
-        lambda v: v <= 100,
+        100,
         _ms,
     ),
 )
@@ -288,7 +288,7 @@ def evaluate(sizes: dict[str, Size]) -> list[dict[str, Any]]:
         for key, size in sizes.items():
             value = target.get(size)
             official = not target.at or int(key) in target.at
-            met = None if value is None else target.ok(value)
+            met = None if value is None else value <= target.limit
             values[key] = {
                 "value": value,
                 "met": met,
