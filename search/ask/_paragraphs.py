@@ -11,12 +11,13 @@ language).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
 from ..engine import Backend, Hit, Word
 from ._evidence import Evidence, confidence, decide
-from ._passages import Passage, Similarity, rank
+from ._passages import Passage, Retrieval, Similarity, rank
 from ._question import DATE, NAME, NUMBER, PLACE, REASON, Question
 from ._reply import NOT_FOUND, Answer
 from ._semantic import Embedder, Vectors, cosine, lift
@@ -27,6 +28,7 @@ CANDIDATES = 10  # paragraphs retrieved per question
 LEADS = 3  # paragraphs cited when abstaining
 RRF_K = 60  # reciprocal rank fusion: weight / (RRF_K + rank)
 DENSE_WEIGHT = 2.0  # the semantic ranking's weight in the fusion (BM25: 1)
+_CLOSE = math.log(0.8)  # a passage this close to the best is cited beside it
 # A word in more paragraphs than this share (and count) is left out of the OR retrieval.
 COMMON_SHARE, COMMON_MIN = 0.2, 50
 _TYPED = frozenset({DATE, NUMBER, NAME, PLACE, REASON})
@@ -81,8 +83,8 @@ def judge(
     if not question.words:
         return Judged(None, None, 0.0, (), ())
     similarity = _similarity(embedder, question) if embedder else None
-    hits, priors = _candidates(engine, question, snapshot, embedder, similarity)
-    passages = rank(engine, question, hits, priors, similarity)
+    hits, retrieved = _candidates(engine, question, snapshot, embedder, similarity)
+    passages = rank(engine, question, hits, retrieved, similarity)
     if not passages:
         return Judged(None, None, 0.0, hits[:LEADS], ())
     best = passages[0]
@@ -90,7 +92,8 @@ def judge(
     value = confidence(evidence)
     if _unknown_name(engine, question):  # a name the snapshots never mention
         value /= 2
-    others = tuple(p.hit for p in passages[1:LEADS] if p.score >= 0.8 * best.score)
+    # Scores are log-odds among the candidates: within log(0.8) is as likely as 0.8 times.
+    others = tuple(p.hit for p in passages[1:LEADS] if p.score >= best.score + _CLOSE)
     leads = tuple(p.hit for p in passages[:LEADS])
     return Judged(best, evidence, value, leads, others)
 
@@ -99,12 +102,14 @@ def _evidence(
     engine: Backend, question: Question, passages: list[Passage], hits: tuple[Hit, ...]
 ) -> Evidence:
     best = passages[0]
-    second = passages[1].score if len(passages) > 1 else 0.0
+    # The best passage's lead: its probability against the next paragraph's best, the
+    # scores being log-odds (`_passages.SIGNALS`).
+    second = passages[1].score if len(passages) > 1 else best.score - 10.0
     return Evidence(
         coverage=best.coverage,
         typed=best.typed,
         expects_type=1.0 if question.kind in _TYPED else 0.0,
-        margin=max(0.0, (best.score - second) / best.score) if best.score > 0 else 0.0,
+        margin=2 / (1 + math.exp(second - best.score)) - 1,
         first=1.0 if hits and hits[0].text == best.hit.text else 0.0,
         missing=_missing(engine, question, best.hit),
         similarity=best.similarity,
@@ -160,13 +165,13 @@ def _candidates(
     snapshot: str | None,
     embedder: Embedder | None = None,
     similarity: Similarity | None = None,
-) -> tuple[tuple[Hit, ...], tuple[float, ...]]:
-    """Paragraphs that may hold the answer, best first, and how well each ranked (0-1):
-    BM25 alone, or fused by reciprocal rank with the question's similarity."""
+) -> tuple[tuple[Hit, ...], tuple[Retrieval, ...]]:
+    """Paragraphs that may hold the answer, best first, and how each was found: BM25
+    alone, or fused by reciprocal rank with the question's similarity."""
     lexical = _lexical(engine, question, snapshot)
+    top = max((h.score for h in lexical), default=0.0) or 1.0
     if embedder is None or similarity is None:
-        top = max((h.score for h in lexical), default=0.0) or 1.0
-        return lexical, tuple(h.score / top for h in lexical)
+        return lexical, tuple(Retrieval(h.score / top, i) for i, h in enumerate(lexical))
     dense = _dense(engine, snapshot, similarity)
     fused: dict[str, float] = {}
     by_text: dict[str, Hit] = {}
@@ -175,10 +180,15 @@ def _candidates(
             fused[hit.text] = fused.get(hit.text, 0.0) + weight / (RRF_K + position + 1)
             by_text.setdefault(hit.text, hit)
     order = sorted(fused, key=lambda text: -fused[text])[:CANDIDATES]
-    top = max((h.score for h in lexical), default=0.0) or 1.0
-    lexical_prior = {h.text: h.score / top for h in lexical}
-    priors = tuple((lexical_prior.get(t, 0.0) + lift(similarity(t))) / 2 for t in order)
-    return tuple(by_text[t] for t in order), priors
+    lexical_place = {h.text: i for i, h in enumerate(lexical)}
+    dense_place = {h.text: i for i, h in enumerate(dense)}
+    retrieved = []
+    for text in order:
+        place = lexical_place.get(text)
+        cosine = similarity(text)
+        prior = ((0.0 if place is None else lexical[place].score / top) + lift(cosine)) / 2
+        retrieved.append(Retrieval(prior, place, dense_place.get(text), cosine))
+    return tuple(by_text[t] for t in order), tuple(retrieved)
 
 
 def _dense(engine: Backend, snapshot: str | None, similarity: Similarity) -> tuple[Hit, ...]:

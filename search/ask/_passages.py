@@ -1,17 +1,19 @@
 """Score the sentences of retrieved paragraphs against a question; pick the answer span.
 
-A sentence scores by the share of the question's content words it holds (each weighted
-by its IDF among paragraphs, proper nouns more), how close together they are, whether it
-holds a span of the expected answer type, and the BM25 rank of its paragraph. A pair of
-adjacent sentences competes too, so a neighbour joins the answer when it adds what the
-question asks for.
+A sentence scores by its signals (`SIGNALS`): the share of the question's content words
+it holds (each weighted by its IDF among paragraphs, proper nouns more), how close
+together they are, whether it holds a span of the expected answer type, whether the
+question's phrases are there as phrases, how retrieval ranked its paragraph, and with
+the semantic extra the question's similarity to it. Their weights are fitted on the dev
+half. A pair of adjacent sentences competes too, so a neighbour joins the answer when it
+adds what the question asks for.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from ..engine import Backend, Hit, Token
@@ -21,18 +23,32 @@ from ._sentences import split
 from ._spans import Candidate, Span, find, names, quotes
 from ._synonyms import SYNONYM, synonyms
 
-__all__ = ["Passage", "rank"]
+__all__ = ["SIGNALS", "Passage", "Retrieval", "rank", "units"]
 
 PARTIAL = 0.6  # a word sharing a long prefix (`chairs`/`chairman`) counts this much
 _NAME_WEIGHT = 1.5  # a proper noun of the question matters more than a common word
-_PAIR_COST = 0.05  # so a neighbour joins only when it adds to the answer
-UNTYPED = 0.7  # a date or number question's passage without any date or number
 PHRASE_ALONE = 0.5  # a word of a question's phrase found without the rest of it
 TOPIC = 0.5  # a word found only in the article's title or first paragraph
 MAX_PAIR_CHARS = 450  # two sentences longer than this: the better one stands alone
-# How far the question's similarity to a sentence moves its score (semantic extra only),
-# and the paragraph's retrieval prior then (it holds the paragraph's similarity too).
-SIMILARITY_WEIGHT, SEMANTIC_PRIOR_WEIGHT = 1.0, 0.3
+# A unit's signals, each 0-1, in the order of `Passage.signals`; the last three only with
+# the semantic extra. Its score is their weighted sum, the weights fitted on the dev half
+# (`benchmarks/fit_confidence.py --ranker`) so that the unit holding the answer scores
+# highest: a conditional logit over every unit of a question's candidate paragraphs.
+SIGNALS = (
+    "coverage",  # weighted share of the question's words found
+    "proximity",  # how close together they are
+    "typed",  # a span of the expected answer type near them
+    "untyped",  # a date or number question without any date or number
+    "prior",  # how well retrieval ranked the paragraph (0-1)
+    "pair",  # two sentences rather than one
+    "phrases",  # the share of the question's phrases found as phrases (`mise en service`)
+    "lexical_rank",  # 1 / (1 + the paragraph's place in the BM25 ranking)
+    "similarity",  # the question's cosine to the unit's main sentence, rescaled
+    "paragraph_similarity",  # and to the whole paragraph
+    "dense_rank",  # 1 / (1 + the paragraph's place in the similarity ranking)
+)
+_LEXICAL_WEIGHTS = (3.40, 0.05, 2.05, -1.13, 1.52, 0.04, 1.12, 0.35)
+_SEMANTIC_WEIGHTS = (2.25, -0.37, 1.68, -0.73, 0.51, 0.12, 0.56, -0.46, 2.13, 1.40, 1.72)
 # Questions about money (`combien coûte`, `how much did it cost`) want a sum of money.
 _MONEY_WORDS = re.compile(
     r"\b(?:co[uû]t\w*|prix|pa(?:ie|y)\w*|salaires?|budget|facture|d[ée]pens\w*|tarifs?|"
@@ -88,28 +104,53 @@ class Passage:
     coverage: float  # weighted share of the question's words found, 0-1
     typed: float  # how much the best span looks like the expected answer, 0-1
     similarity: float = 0.0  # the question's cosine to the main sentence (semantic extra)
+    signals: tuple[float, ...] = ()  # what `score` weighs, in the order of SIGNALS
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """How a candidate paragraph was found: `prior` (0-1) is its BM25 score against the
+    best (fused with its similarity under the extra), `lexical` and `dense` its places
+    in the BM25 and similarity rankings (None: not in them), `similarity` the question's
+    cosine to it (0 without the extra)."""
+
+    prior: float
+    lexical: int | None = None
+    dense: int | None = None
+    similarity: float = 0.0
+
+    def signals(self, semantic: bool) -> tuple[float, ...]:
+        """The paragraph's part of a unit's signals: its lexical rank, and with the extra
+        its similarity and dense rank."""
+        if not semantic:
+            return (_reciprocal(self.lexical),)
+        return (_reciprocal(self.lexical), lift(self.similarity), _reciprocal(self.dense))
+
+
+def _reciprocal(place: int | None) -> float:
+    return 0.0 if place is None else 1 / (1 + place)
 
 
 def rank(
     engine: Backend,
     question: Question,
     hits: tuple[Hit, ...],
-    priors: tuple[float, ...] | None = None,
+    retrieved: tuple[Retrieval, ...] | None = None,
     similarity: Similarity | None = None,
 ) -> list[Passage]:
-    """The best passage of each hit, best first. `priors` (0-1) say how well retrieval
-    ranked each hit (default: its BM25 score against the best); `similarity` adds the
-    question's semantic similarity to each sentence."""
+    """The best passage of each hit, best first. `retrieved` says how each hit was found
+    (default: by BM25 alone, in this order); `similarity` adds the question's semantic
+    similarity to each sentence."""
     weights = _weights(engine, question)
     top = max((h.score for h in hits), default=0.0) or 1.0
-    priors = priors or tuple(h.score / top for h in hits)
+    retrieved = retrieved or tuple(Retrieval(h.score / top, i) for i, h in enumerate(hits))
     topics: dict[str, list[float]] = {}
     for hit in hits:
         if hit.snapshot not in topics:
             topics[hit.snapshot] = _topic(engine, question, hit)
     passages = [
-        _best(engine, question, weights, hit, prior, topics[hit.snapshot], similarity)
-        for hit, prior in zip(hits, priors, strict=True)
+        _best(engine, question, weights, hit, found, topics[hit.snapshot], similarity)
+        for hit, found in zip(hits, retrieved, strict=True)
     ]
     return sorted((p for p in passages if p), key=lambda p: -p.score)
 
@@ -149,47 +190,72 @@ def _best(
     question: Question,
     weights: list[float],
     hit: Hit,
-    prior: float,
+    found: Retrieval,
     topic: list[float],
     similarity: Similarity | None = None,
 ) -> Passage | None:
+    best: Passage | None = None
+    for passage in units(engine, question, weights, hit, found, topic, similarity):
+        if best is None or passage.score > best.score:
+            best = passage
+    if best is None:
+        return None
+    return _with_antecedent(best, split(hit.text), hit)
+
+
+def units(
+    engine: Backend,
+    question: Question,
+    weights: list[float],
+    hit: Hit,
+    found: Retrieval,
+    topic: list[float],
+    similarity: Similarity | None = None,
+) -> Iterator[Passage]:
+    """Every sentence of `hit`, and every pair of neighbours short enough, scored; a unit
+    holding none of the question is skipped once one that does was seen."""
     tokens = engine.tokens(hit.text, hit.lang)
     sentences = split(hit.text)
-    if not sentences:
-        return None
     per_sentence = [[t for t in tokens if a <= t.start < b] for a, b in sentences]
-    found: dict[int, list[Candidate]] = {}  # each sentence's candidates, found once
+    spans_of: dict[int, list[Candidate]] = {}  # each sentence's candidates, found once
 
     def candidates(i: int) -> list[Candidate]:
-        if i not in found:
-            found[i] = _candidates(question, hit.text, sentences[i], per_sentence[i])
-        return found[i]
+        if i not in spans_of:
+            spans_of[i] = _candidates(question, hit.text, sentences[i], per_sentence[i])
+        return spans_of[i]
 
     similar = [similarity(hit.text[a:b]) if similarity else 0.0 for a, b in sentences]
+    weights_of_signals = _SEMANTIC_WEIGHTS if similarity else _LEXICAL_WEIGHTS
+    paragraph_signals = found.signals(similarity is not None)
     phrases = _phrases(question)
-    units: list[tuple[int, ...]] = [(i,) for i in range(len(sentences))]
-    units += [
+    pairs: list[tuple[int, ...]] = [(i,) for i in range(len(sentences))]
+    pairs += [
         (i, i + 1)
         for i in range(len(sentences) - 1)
         if sentences[i + 1][1] - sentences[i][0] <= MAX_PAIR_CHARS
     ]
-    best: Passage | None = None
-    for unit in units:
-        tokens = [t for i in unit for t in per_sentence[i]]
-        strengths, matched = _matches(question, tokens)
+    seen = False
+    for unit in pairs:
+        unit_tokens = [t for i in unit for t in per_sentence[i]]
+        strengths, matched = _matches(question, unit_tokens)
         strengths = [max(a, b) for a, b in zip(strengths, topic, strict=True)]
         strengths = _phrased(strengths, phrases)
-        if not matched and best is not None:
+        if not matched and seen:
             continue  # holds none of the question: cannot beat a passage that does
+        seen = True
         spans = [(c, sentences[i]) for i in unit for c in candidates(i)]
         unit_spans = [sentences[i] for i in unit]
         coverage = _coverage(question, weights, strengths)
-        passage = _score(question, hit, prior, unit_spans, tokens, matched, coverage, spans)
-        passage = _with_similarity(passage, sentences, similar, prior)
-        if best is None or passage.score > best.score:
-            best = passage
-    assert best is not None
-    return _with_antecedent(best, sentences, hit)
+        intact = _intact(question, phrases, unit_tokens)
+        passage = _score(
+            question, hit, found.prior, unit_spans, unit_tokens, matched, coverage, spans
+        )
+        cosine = similar[sentences.index(passage.main)] if similarity else 0.0
+        signals = passage.signals + (intact,) + paragraph_signals
+        if similarity:
+            signals = signals[:-2] + (lift(cosine),) + signals[-2:]
+        score = sum(w * x for w, x in zip(weights_of_signals, signals, strict=True))
+        yield replace(passage, score=score, similarity=cosine, signals=signals)
 
 
 def _phrases(question: Question) -> list[tuple[int, int]]:
@@ -208,6 +274,19 @@ def _phrases(question: Question) -> list[tuple[int, int]]:
         if not named and re.fullmatch(r"\s+(?:[^\W\d_]{1,3}['’\s]+)?", gap):
             pairs.append((i, i + 1))
     return pairs
+
+
+def _intact(question: Question, phrases: list[tuple[int, int]], tokens: list[Token]) -> float:
+    """The share of the question's phrases whose words sit in `tokens` side by side or
+    across one or two short words: `mise en service`, not `mise sur … service`."""
+    if not phrases:
+        return 0.0
+    places: list[list[int]] = []
+    for word in question.words:
+        stems = frozenset(stem for _, stem in word.stems)
+        places.append([i for i, t in enumerate(tokens) if _strength(word.plain, stems, t)])
+    intact = sum(any(0 < b - a <= 3 for a in places[i] for b in places[j]) for i, j in phrases)
+    return intact / len(phrases)
 
 
 def _phrased(strengths: list[float], phrases: list[tuple[int, int]]) -> list[float]:
@@ -265,23 +344,10 @@ def _score(
         typed *= 1.0 if _MONEY_UNITS.search(hit.text[span[0] : span[1]]) else 0.3
     # Without an expected type (`quel traité`, `what does`), a focus span only helps.
     type_term = typed if question.kind != OTHER else 0.5 + 0.3 * typed
-    score = 0.6 * coverage + 0.1 * proximity + 0.2 * type_term + 0.1 * prior
-    if question.kind in (DATE, NUMBER) and not span:
-        score *= UNTYPED  # `combien coûte` answered by a sentence without any number
-    score -= _PAIR_COST * (len(unit) - 1)
-    return Passage(hit, tuple(unit), main, span, score, coverage, typed)
-
-
-def _with_similarity(
-    passage: Passage, sentences: list[Span], similar: list[float], prior: float
-) -> Passage:
-    """The passage scored up by the question's similarity to its main sentence, and its
-    paragraph's retrieval prior weighed more (it holds the paragraph's similarity)."""
-    cosine = similar[sentences.index(passage.main)] if passage.main in sentences else 0.0
-    if not cosine:
-        return passage
-    bonus = SIMILARITY_WEIGHT * lift(cosine) + (SEMANTIC_PRIOR_WEIGHT - 0.1) * prior
-    return replace(passage, score=passage.score + bonus, similarity=cosine)
+    # `combien coûte` answered by a sentence without any number
+    untyped = question.kind in (DATE, NUMBER) and not span
+    signals = (coverage, proximity, type_term, float(untyped), prior, float(len(unit) - 1))
+    return Passage(hit, tuple(unit), main, span, 0.0, coverage, typed, signals=signals)
 
 
 def _coverage(question: Question, weights: list[float], strengths: list[float]) -> float:
