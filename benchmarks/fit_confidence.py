@@ -51,7 +51,7 @@ def unit_samples(semantic: bool) -> list[tuple[np.ndarray, np.ndarray]]:
         for case, question in _questions(engine):
             if not case.answers or not question.words:
                 continue
-            similarity = _similarity(embedder, question) if embedder else None
+            similarity = _similarity(engine, embedder, question) if embedder else None
             hits, retrieved = _candidates(engine, question, None, embedder, similarity)
             weights = _weights(engine, question)
             rows, labels = [], []

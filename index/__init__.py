@@ -1,4 +1,5 @@
-"""Snapshot files to a Whoosh index: parsing, documents, analysis and the build.
+"""Snapshot files to a Whoosh index: parsing, documents, analysis and the build, and
+with the `semantic` extra the text vectors a build stores (`index.vectors`).
 
 Knows nothing of queries or user interfaces.
 """
@@ -24,8 +25,10 @@ from .model import Quote, Rate, Snapshot
 
 if TYPE_CHECKING:
     from .builder import BuildReport, build, build_sample_if_absent, find_snapshot_files
+    from .embedding import Embedder, available_embedder
     from .parse import parse_snapshot, read_snapshot
     from .store import IndexDir, SnapshotInfo, default_root, list_snapshots
+    from .vectors import VectorStore
 
 # The rest loads on first use: a command that only talks to a service, or only reports an
 # error, does not pay for Whoosh.
@@ -40,6 +43,9 @@ _LAZY = {
     "SnapshotInfo": "store",
     "default_root": "store",
     "list_snapshots": "store",
+    "Embedder": "embedding",
+    "available_embedder": "embedding",
+    "VectorStore": "vectors",
 }
 
 
@@ -54,6 +60,7 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "BuildReport",
+    "Embedder",
     "IndexBusyError",
     "IndexDamagedError",
     "IndexDir",
@@ -67,6 +74,8 @@ __all__ = [
     "Snapshot",
     "SnapshotError",
     "SnapshotInfo",
+    "VectorStore",
+    "available_embedder",
     "build",
     "build_sample_if_absent",
     "default_root",

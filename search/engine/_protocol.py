@@ -10,11 +10,14 @@ Nothing above this seam sees a query object of any engine.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from index import SnapshotInfo
 
 from ._types import Hit, Results, Token, Word
+
+if TYPE_CHECKING:
+    from index.vectors import VectorStore
 
 __all__ = ["Backend"]
 
@@ -111,3 +114,12 @@ class Backend(Protocol):
 
     def values(self, field: str) -> list[str]:
         """Every value a keyword field holds (`code`: `GBP`…, `series`: `quote:AEX`…)."""
+
+    def text_hit(self, kind: str, digest: str, snapshot: str | None = None) -> Hit | None:
+        """The newest occurrence of a text (`kind` paragraph or title) by its digest,
+        within `snapshot` if given; None when no page holds it there."""
+
+    # ------------------------------------------------------------------ vectors
+
+    def vectors(self) -> VectorStore | None:
+        """The live generation's text vectors, None when it has none."""

@@ -27,6 +27,7 @@ from index.analysis import stop_words
 from index.errors import SnapsearchError
 from index.side import SIDE_NAME, TEXT_KINDS, Row, SideReader, iso_day
 from index.store import collect_leaked_files
+from index.vectors import ChunkError, VectorStore
 
 from ._count import one_word_count
 from ._query import (
@@ -132,6 +133,9 @@ class WhooshEngine:
 
     def __init__(self, index_dir: IndexDir) -> None:
         self.index_dir = index_dir
+        # The text vectors of a generation, read on first use (`vectors()`), kept while
+        # refreshes find the same generation.
+        self._vectors: tuple[Path, VectorStore | None] | None = None
         self._open()
 
     def _open(self) -> None:
@@ -329,6 +333,31 @@ class WhooshEngine:
         if newest is None or newest.id == hit.id:
             return hit
         return replace(self._hit(newest, hit.score, {}), highlights=hit.highlights, dates=hit.dates)
+
+    @_reads_index
+    def text_hit(self, kind: str, digest: str, snapshot: str | None = None) -> Hit | None:
+        """The newest occurrence of a text by its digest, within `snapshot` if given."""
+        if kind not in TEXT_KINDS:
+            return None
+        row = self._side.newest_of(kind, digest, snapshot)
+        return (
+            None if row is None else replace(self._hit(row, 0.0, {}), path=self._path(row.snapshot))
+        )
+
+    def vectors(self) -> VectorStore | None:
+        """The text vectors of the generation this engine reads, None when it has none:
+        read on first use (~N × 1.5 kB), again only after `refresh()` opens a newer
+        generation. A chunk that cannot be read is a damaged index."""
+        opened = self._vectors
+        if opened is None or opened[0] != self._generation:
+            try:
+                store = VectorStore.open(self._generation)
+            except ChunkError as exc:
+                raise self.index_dir.vectors_damaged(exc) from None
+            except OSError as exc:
+                raise self.index_dir.damaged(exc) from None
+            opened = self._vectors = (self._generation, store)
+        return opened[1]
 
     @_reads_index
     def values(self, field: str) -> list[str]:
