@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,6 +13,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from index import IndexDir
 from search.engine import Backend, WhooshEngine
 
+from ._answers import Answers, answered_from_memory
 from ._auth import guards
 from ._errors import ServiceProblem, install
 from ._metrics import Metrics
@@ -25,6 +27,7 @@ __all__ = ["API", "app_from_environment", "create_app"]
 
 API = "/api/v1"
 VERSION = "1"
+SWITCH_INTERVAL = 0.0005  # seconds; see app_from_environment
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -32,6 +35,7 @@ def create_app(settings: Settings) -> FastAPI:
     token = settings.read_token()
     reader, writer = guards(token, settings.reads_need_token)
     warm = _warm(settings)
+    answers = Answers(warm.index_dir)
     metrics = Metrics()
 
     @asynccontextmanager
@@ -49,8 +53,9 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     install(app)
+    app.state.answers, app.state.warm = answers, warm  # for the tests
     api = APIRouter(prefix=API)
-    api.include_router(public_router(settings, warm, reader))
+    api.include_router(public_router(settings, warm, reader, answers))
     api.include_router(upload_router(settings, writer))
     api.include_router(seam_router(settings, warm, reader))
     app.include_router(api)
@@ -73,6 +78,10 @@ def create_app(settings: Settings) -> FastAPI:
         )
 
     app.add_middleware(_BodyLimit, limit=settings.max_body_bytes)
+    if not settings.reads_need_token:  # else every search goes by the route and its guard
+        app.add_middleware(
+            _Wrapped, wrap=lambda app: answered_from_memory(app, answers, f"{API}/search")
+        )
     app.add_middleware(_Wrapped, wrap=metrics.middleware)
     return app
 
@@ -148,7 +157,7 @@ def _warm(settings: Settings) -> Warm:
 
         return Warm(None, settings.timeout, database)
     index_dir = IndexDir(settings.index)
-    return Warm(index_dir, settings.timeout, lambda: WhooshEngine(index_dir))
+    return Warm(index_dir, settings.timeout, lambda: WhooshEngine(index_dir), settings.engines)
 
 
 def _generation(warm: Warm) -> int:
@@ -161,4 +170,9 @@ def _generation(warm: Warm) -> int:
 
 def app_from_environment() -> FastAPI:
     """The app for uvicorn's workers: settings from the environment `search serve` sets."""
-    return create_app(Settings.from_environment())
+    # Searches run in threads and hold the GIL for tens of milliseconds; the event loop,
+    # which answers kept searches at once, gets it back within 0.5 ms instead of 5 ms.
+    # Measured at N=1,000 with 16 clients: repeated searches p95 ~15 -> ~9 ms.
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    settings = Settings.from_environment()
+    return create_app(settings)

@@ -4,13 +4,14 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from index import IndexDir
 from search._status import status_document
 from search.engine import KINDS, SORTS, Backend, Hit, Results
 
+from ._answers import Answers, Encoded, encode
 from ._auth import ReaderDep
 from ._errors import PROBLEM_RESPONSES, ServiceProblem
 from ._settings import Settings
@@ -21,8 +22,10 @@ __all__ = ["public_router"]
 SNAPSHOT = "An id, or `latest` for the newest snapshot."
 
 
-def public_router(settings: Settings, warm: Warm, reader: ReaderDep) -> APIRouter:
-    """The routes of what the CLI does: search, ask, snapshots, documents, history, diff."""
+def public_router(settings: Settings, warm: Warm, reader: ReaderDep, answers: Answers) -> APIRouter:
+    """The routes of what the CLI does: search, ask, snapshots, documents, history, diff.
+
+    Search answers are kept in `answers` for the commit they were read from."""
     router = APIRouter(dependencies=[Depends(reader)], responses=PROBLEM_RESPONSES)
     Text = Annotated[str, Query(min_length=1, max_length=settings.max_query_chars)]
     Limit = Annotated[int, Query(ge=1, le=settings.max_limit)]
@@ -33,6 +36,7 @@ def public_router(settings: Settings, warm: Warm, reader: ReaderDep) -> APIRoute
 
     @router.get("/search", summary="Find documents matching q (the CLI's query syntax)")
     async def search(
+        request: Request,
         q: Text,
         limit: Limit = 10,
         offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
@@ -60,7 +64,13 @@ def public_router(settings: Settings, warm: Warm, reader: ReaderDep) -> APIRoute
                 exact=exact,
             )
 
-        return JSONResponse((await warm(run)).to_json())
+        key = request.scope["query_string"]
+        commit = answers.commit()  # read before the search: its engine is at least as new
+        body = answers.get(commit, key)
+        if body is None:
+            body = encode((await warm(run)).to_json())
+            answers.put(commit, key, body)
+        return Encoded(body)
 
     @router.get("/ask", summary="An extractive answer to the question q, with its sources")
     async def ask(q: Text, snapshot: Snapshot = None) -> JSONResponse:

@@ -26,6 +26,7 @@ class Settings:
     max_query_chars: int = 1_000
     max_limit: int = 1_000
     timeout: float = 30.0  # seconds a request may take before it is answered 503
+    engines: int = 4  # Whoosh searchers per worker, each serving one request at a time
     build_wait: float = 30.0  # seconds an upload waits for another build to finish
     backend: str | None = None  # a postgresql:// URL: serve that database, not `index`
     read_url: str | None = None  # with `backend`: read from here (a replica)
