@@ -138,6 +138,7 @@ def build(
     lock_wait: float = DEFAULT_LOCK_WAIT,
     progress: Progress | None = None,
     embedder: Embedding = "auto",
+    embedding: Progress | None = None,
 ) -> BuildReport:
     """Add new and changed snapshots from `paths` to the index in one commit.
 
@@ -148,12 +149,13 @@ def build(
     `embedder` (by default `available_embedder()`: the `semantic` extra unless switched
     off) embeds the new paragraph texts and their sentences; when it fails with an
     OSError, ImportError or RuntimeError the build still succeeds, without those vectors.
+    `progress` hears of the files read (done, total), `embedding` of the texts embedded.
     """
     report = BuildReport()
     files, problems = find_snapshot_files(paths)
     report.failed += [(p.path, p.reason) for p in problems]
     lang.init()  # before any thread: langdetect's own lazy loading is not thread-safe
-    job = _Job(files, report, max_bytes, progress, embedder)
+    job = _Job(files, report, max_bytes, progress, embedder, embedding)
     with index_dir.write_lock(lock_wait):
         _build_locked(index_dir, job, rebuild)
     return report
@@ -187,7 +189,9 @@ def _build_locked(index_dir: IndexDir, job: _Job, rebuild: bool) -> None:
     publish it, then count."""
     try:
         live = index_dir.tidy(rebuild=rebuild)
-        writer = _GenerationWriter(index_dir, None if rebuild else live, job.embedder)
+        writer = _GenerationWriter(
+            index_dir, None if rebuild else live, job.embedder, job.embedding
+        )
         try:
             _write(writer, job)
             if writer.opened:
@@ -209,6 +213,7 @@ class _Job:
     max_bytes: int
     progress: Progress | None
     embedder: Embedding = None
+    embedding: Progress | None = None
 
 
 class _GenerationWriter:
@@ -216,10 +221,17 @@ class _GenerationWriter:
     rebuild, else a copy of the live one (`IndexDir.clone_generation`). A build that only
     skips or refuses files leaves the index folder untouched."""
 
-    def __init__(self, index_dir: IndexDir, live: Index | None, embedder: Embedding = None) -> None:
+    def __init__(
+        self,
+        index_dir: IndexDir,
+        live: Index | None,
+        embedder: Embedding = None,
+        embedding: Progress | None = None,
+    ) -> None:
         self._dir = index_dir
         self._live = live
         self._embedder = embedder
+        self._embedding = embedding
         self.embedded = 0  # distinct texts given vectors by this build
         self._gen: Path | None = None
         self._ix: Any = None
@@ -310,6 +322,8 @@ class _GenerationWriter:
             for start in range(0, len(texts), BATCH):
                 batch = texts[start : start + BATCH]
                 found.update(zip(batch, embedder.passages(batch), strict=True))
+                if self._embedding is not None:
+                    self._embedding(len(found), len(texts))
         except _EMBEDDER_FAILURES:
             pass  # keep what was embedded; answering computes the rest lazily
         keys = [key for key, text in wanted.items() if text in found]

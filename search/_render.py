@@ -276,7 +276,8 @@ def summary(report: BuildReport, index_dir: IndexDir) -> str:
         f"{len(report.unchanged)} unchanged",
         f"{len(report.failed)} failed",
     ]
-    return f"{', '.join(parts)}; {report.documents} documents in {index_dir.root}"
+    embedded = f" ({report.embedded} texts embedded)" if report.embedded else ""
+    return f"{', '.join(parts)}; {report.documents} documents in {index_dir.root}{embedded}"
 
 
 def print_history(series: Series) -> None:
@@ -335,27 +336,42 @@ def _number(value: float | None) -> str:
 
 
 class ProgressBar:
-    """A rich progress bar on a terminal once a build has many files; silent otherwise."""
-
-    MIN_FILES = 20
+    """Rich progress bars on a terminal, one per phase of a build once it is long: the
+    files read (from 20) and the texts embedded by the `semantic` extra (from 100, ~3 s);
+    silent otherwise. One live display: rich allows no second one at a time."""
 
     def __init__(self) -> None:
         self._bar: Any = None
-        self._task: Any = None
+        self._tasks: dict[str, Any] = {}
 
-    def __enter__(self) -> Callable[[int, int], None] | None:
-        return self._advance if sys.stderr.isatty() else None
+    def __enter__(self) -> ProgressBar:
+        return self
 
-    def _advance(self, done: int, total: int) -> None:
-        if total < self.MIN_FILES:
-            return
-        if self._bar is None:
-            from rich.progress import Progress
+    @property
+    def files(self) -> Callable[[int, int], None] | None:
+        return self._phase("indexing", 20)
 
-            self._bar = Progress(console=_console(stderr=True), transient=True)
-            self._bar.start()
-            self._task = self._bar.add_task("indexing", total=total)
-        self._bar.update(self._task, completed=done)
+    @property
+    def embedding(self) -> Callable[[int, int], None] | None:
+        return self._phase("embedding", 100)
+
+    def _phase(self, label: str, minimum: int) -> Callable[[int, int], None] | None:
+        if not sys.stderr.isatty():
+            return None
+
+        def advance(done: int, total: int) -> None:
+            if total < minimum:
+                return
+            if self._bar is None:
+                from rich.progress import Progress
+
+                self._bar = Progress(console=_console(stderr=True), transient=True)
+                self._bar.start()
+            if label not in self._tasks:
+                self._tasks[label] = self._bar.add_task(label, total=total)
+            self._bar.update(self._tasks[label], completed=done)
+
+        return advance
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:

@@ -274,14 +274,15 @@ def build_command(
 ) -> int:
     """Index snapshot files, or folders of them (*.txt); only new and changed ones are read."""
     index_dir = place.index_dir
-    with ProgressBar() as progress:
+    with ProgressBar() as bars:
         report = _build(
             index_dir,
             list(paths),
             rebuild=rebuild,
             max_bytes=int(max_size * 1e6),
             lock_wait=wait,
-            progress=progress,
+            progress=bars.files,
+            embedding=bars.embedding,
         )
     for path, reason in report.failed:
         error(f"{path}: {reason}")

