@@ -8,6 +8,7 @@ off (tests/conftest.py), these tests switch it on where they need it.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -462,3 +463,26 @@ def test_the_build_command_says_how_many_texts_it_embedded(tmp_path: Path, seman
     assert result.output.endswith(f"documents in {index_dir.root} ({texts} texts embedded)\n")
     again = Cli(index_dir)("index", "build", str(SAMPLE))  # nothing new: nothing embedded
     assert "embedded" not in again.output
+
+
+def test_engines_of_a_process_share_a_generation_s_vectors(tmp_path: Path, semantic: None) -> None:
+    """The service keeps several engines per worker: one store in memory, not one each;
+    and a folder deleted and built again under the same generation name is read anew."""
+    index_dir = IndexDir(tmp_path / "ix")
+    build(index_dir, [_page(tmp_path / "p", "day-2026-11-01", PAGE_1)])
+    first, second = WhooshEngine(index_dir), WhooshEngine(index_dir)
+    try:
+        store = first.vectors()
+        assert store is not None and second.vectors() is store
+    finally:
+        first.close()
+        second.close()
+    shutil.rmtree(index_dir.root)
+    build(index_dir, [_page(tmp_path / "q", "day-2026-11-02", PAGE_2)])
+    again = WhooshEngine(index_dir)
+    try:
+        fresh = again.vectors()
+        assert fresh is not None and fresh is not store
+        assert _keys(fresh) == _expected_keys(PAGE_2)
+    finally:
+        again.close()

@@ -27,7 +27,7 @@ from index.analysis import stop_words
 from index.errors import SnapsearchError
 from index.side import SIDE_NAME, TEXT_KINDS, Row, SideReader, iso_day
 from index.store import collect_leaked_files
-from index.vectors import ChunkError, VectorStore
+from index.vectors import ChunkError, VectorStore, chunk_names
 
 from ._count import one_word_count
 from ._query import (
@@ -347,11 +347,12 @@ class WhooshEngine:
     def vectors(self) -> VectorStore | None:
         """The text vectors of the generation this engine reads, None when it has none:
         read on first use (~N × 1.5 kB), again only after `refresh()` opens a newer
-        generation. A chunk that cannot be read is a damaged index."""
+        generation, and shared by the engines of a process (the service's workers keep
+        several). A chunk that cannot be read is a damaged index."""
         opened = self._vectors
         if opened is None or opened[0] != self._generation:
             try:
-                store = VectorStore.open(self._generation)
+                store = _vector_store(self._generation, _chunks_identity(self._generation))
             except ChunkError as exc:
                 raise self.index_dir.vectors_damaged(exc) from None
             except OSError as exc:
@@ -738,3 +739,20 @@ def _matched_terms(query: Query, reader: Any) -> dict[str, set[str]]:
                 text = term.decode("utf-8") if isinstance(term, bytes) else term
                 grouped.setdefault(field, set()).add(text)
     return grouped
+
+
+@functools.lru_cache(maxsize=2)  # the live generation, and the one before while it is read
+def _vector_store(generation: Path, identity: tuple[object, ...]) -> VectorStore | None:
+    """The vectors of a generation, read once per process: a generation never changes
+    once published (a failed read raises, and is not remembered). `identity` tells a
+    folder deleted and built again under the same name from the one read before."""
+    return VectorStore.open(generation)
+
+
+def _chunks_identity(generation: Path) -> tuple[object, ...]:
+    """The chunk files of a generation as (name, inode, mtime, size)."""
+    found = []
+    for name in chunk_names(generation):
+        stat = (generation / name).stat()
+        found.append((name, stat.st_ino, stat.st_mtime_ns, stat.st_size))
+    return tuple(found)
