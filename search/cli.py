@@ -640,6 +640,7 @@ def _build(index_dir: IndexDir, paths: list[Path], **options: Any) -> BuildRepor
         return build(index_dir, paths, **options)
     from index.postgres import build as build_postgres  # psycopg only with --backend
 
+    options.pop("embedding", None)  # PostgreSQL stores no vectors: nothing is embedded
     return build_postgres(database.url, paths, **options)
 
 
