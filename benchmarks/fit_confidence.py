@@ -34,7 +34,7 @@ from eval_answers import build_index, load_cases  # noqa: E402
 
 from search.ask._answer import _without  # noqa: E402
 from search.ask._evidence import FEATURES  # noqa: E402
-from search.ask._paragraphs import _answer_text, _candidates, _similarity, judge  # noqa: E402
+from search.ask._paragraphs import _answer_text, _candidates, _Similarity, judge  # noqa: E402
 from search.ask._passages import SIGNALS, _topic, _weights, _with_antecedent, units  # noqa: E402
 from search.ask._question import analyze  # noqa: E402
 from search.ask._semantic import Embedder, available_embedder  # noqa: E402
@@ -51,7 +51,7 @@ def unit_samples(semantic: bool) -> list[tuple[np.ndarray, np.ndarray]]:
         for case, question in _questions(engine):
             if not case.answers or not question.words:
                 continue
-            similarity = _similarity(engine, embedder, question) if embedder else None
+            similarity = _Similarity(engine, embedder, question) if embedder else None
             hits, retrieved = _candidates(engine, question, None, embedder, similarity)
             weights = _weights(engine, question)
             rows, labels = [], []

@@ -20,7 +20,7 @@ from index.embedding import model_of
 
 from ..engine import Backend, Hit, Word
 from ._evidence import Evidence, confidence, decide
-from ._passages import Passage, Retrieval, Similarity, rank
+from ._passages import Passage, Retrieval, rank
 from ._question import DATE, NAME, NUMBER, PLACE, REASON, Question
 from ._reply import NOT_FOUND, Answer
 from ._semantic import Embedder, Vectors, cosine, lift
@@ -87,7 +87,7 @@ def judge(
     """The best passage for `question` with its evidence and calibrated confidence."""
     if not question.words:
         return Judged(None, None, 0.0, (), ())
-    similarity = _similarity(engine, embedder, question) if embedder else None
+    similarity = _Similarity(engine, embedder, question) if embedder else None
     hits, retrieved = _candidates(engine, question, snapshot, embedder, similarity)
     passages = rank(engine, question, hits, retrieved, similarity)
     if not passages:
@@ -167,16 +167,12 @@ class _Similarity:
         return cosine(self.asked, self.vectors.of([text], store=self.store)[0])
 
 
-def _similarity(engine: Backend, embedder: Embedder, question: Question) -> _Similarity:
-    return _Similarity(engine, embedder, question)
-
-
 def _candidates(
     engine: Backend,
     question: Question,
     snapshot: str | None,
     embedder: Embedder | None = None,
-    similarity: Similarity | None = None,
+    similarity: _Similarity | None = None,
 ) -> tuple[tuple[Hit, ...], tuple[Retrieval, ...]]:
     """Paragraphs that may hold the answer, best first, and how each was found: BM25
     alone, or fused by reciprocal rank with the question's similarity."""
@@ -203,11 +199,11 @@ def _candidates(
     return tuple(by_text[t] for t in order), tuple(retrieved)
 
 
-def _dense(engine: Backend, snapshot: str | None, similarity: Similarity) -> tuple[Hit, ...]:
+def _dense(engine: Backend, snapshot: str | None, similarity: _Similarity) -> tuple[Hit, ...]:
     """The paragraphs most similar to the question, each text once: from the index's
     stored vectors in one matrix product, else by comparing every paragraph."""
-    store = similarity.store if isinstance(similarity, _Similarity) else None
-    if store is not None and isinstance(similarity, _Similarity):
+    store = similarity.store
+    if store is not None:
         among = None
         if snapshot:
             among = {digest(h.text) for h in engine.documents(kind="paragraph", snapshot=snapshot)}

@@ -194,10 +194,8 @@ def _best(
     topic: list[float],
     similarity: Similarity | None = None,
 ) -> Passage | None:
-    best: Passage | None = None
-    for passage in units(engine, question, weights, hit, found, topic, similarity):
-        if best is None or passage.score > best.score:
-            best = passage
+    scored = units(engine, question, weights, hit, found, topic, similarity)
+    best = max(scored, key=lambda passage: passage.score, default=None)  # first of equals
     if best is None:
         return None
     return _with_antecedent(best, split(hit.text), hit)
