@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 import re
-import zipfile
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -96,7 +95,12 @@ def check_chunks(generation: Path) -> None:
     opening an index stays cheap and needs no numpy; a chunk damaged in the middle is
     found when its vectors are read (`VectorStore.open`).
     """
-    for name in chunk_names(generation):
+    names = chunk_names(generation)
+    if not names:
+        return
+    import zipfile  # ~2 ms with shutil, bz2, lzma: only for an index that holds vectors
+
+    for name in names:
         path = generation / name
         try:
             with zipfile.ZipFile(path) as archive:
