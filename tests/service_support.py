@@ -51,13 +51,14 @@ def running_server(
     *args: str,
     wait: float = 30,
     group: Sequence[str] = (),
+    port: int | None = None,
 ) -> Iterator[Running]:
-    """`search --index INDEX serve` (or `search GROUP… serve`, e.g. `--backend URL`) on a
-    free loopback port, polled until /healthz answers, terminated at the end."""
+    """`search --index INDEX serve` (or `search GROUP… serve`, e.g. `--backend URL`) on
+    `port` or a free loopback port, polled until /healthz answers, terminated at the end."""
     token_file = folder / "token"
     token_file.write_text(TOKEN + "\n", "utf-8")
     token_file.chmod(0o600)
-    port = free_port()
+    port = port or free_port()
     where = list(group) if index is None else ["--index", str(index)]
     command = [str(SEARCH_BIN), *where, "serve", "--port", str(port)]
     command += ["--token-file", str(token_file), *args]

@@ -2,8 +2,9 @@
 
 `import search.cli` loads neither the `index` package nor Whoosh; a local `search query`
 loads them, and nothing for other commands (Babel, langdetect, Textual, httpx, rich's
-console when stdout is not a terminal); `search --server URL query` loads httpx and no
-Whoosh. Each command runs in a fresh interpreter, which prints the modules it ended with.
+console when stdout is not a terminal); `search --server URL query` loads h11, no Whoosh,
+no http.client and no ssl. Each command runs in a fresh interpreter, which prints the
+modules it ended with.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import contextlib
 import io
 import json
 import os
+import ssl
 import subprocess
 import sys
 import threading
@@ -41,21 +43,24 @@ ELSEWHERE = {
     "fastapi": "`search serve`",
     "uvicorn": "`search serve`",
     "psycopg": "--backend",
-    "pygments": "httpx's command-line client",
+    "pygments": "syntax highlighting",
+    "httpx": "nothing: `HttpBackend` speaks HTTP with h11",
+    "http.client": "nothing: `HttpBackend` speaks HTTP with h11 (http.client brings email)",
+    "email": "nothing (http.client, email.parser: ~8 ms)",
+    "ssl": "https:// services only (~8 ms)",
     "search.ask": "`search ask`",
     "search.timeline": "`search history` and `search diff`",
     "search.service": "`search serve` and `search web`",
 }
 WHOOSH = {"index": "the index folder", "whoosh": "the index folder"}
 HTTP = {
-    "httpx": "--server",
-    "httpcore": "--server",
-    "ssl": "--server",
-    "email": "--server (http.client)",
-    "http.client": "--server",
+    "h11": "--server",
     "urllib.request": "--server (Whoosh's own import of it is stood in for)",
 }
-RICH = {"rich.console": "styled output on a terminal"}
+RICH = {
+    "rich.console": "styled output on a terminal",
+    "rich.cells": "cell widths, for a hit of over 4,998 characters on a pipe",
+}
 
 # Runs `search ARGS…` in this interpreter, then prints (to stderr, last) the modules of
 # ELSEWHERE | WHOOSH | HTTP | RICH it ended with, and the exit code.
@@ -135,8 +140,9 @@ def test_color_always_still_styles_through_rich(sample_index: IndexDir) -> None:
 
 
 @contextlib.contextmanager
-def stub_service(hits: Sequence[Hit]) -> Iterator[str]:
-    """A stand-in for `search serve` on a loopback port: /api/v1/search answers `hits`."""
+def stub_service(hits: Sequence[Hit], tls: ssl.SSLContext | None = None) -> Iterator[str]:
+    """A stand-in for `search serve` on a loopback port: /api/v1/search answers `hits`;
+    over TLS with `tls`."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
@@ -155,10 +161,12 @@ def stub_service(hits: Sequence[Hit]) -> Iterator[str]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
@@ -186,8 +194,7 @@ def _hit(
     )
 
 
-def test_a_query_over_a_server_loads_httpx_and_no_whoosh(tmp_path: Path) -> None:
-    pytest.importorskip("httpx")
+def test_a_query_over_a_server_loads_h11_and_no_whoosh(tmp_path: Path) -> None:
     hit = _hit("déployés dans la région de Koursk", [(27, 33)])
     with stub_service([hit]) as url:
         # An index folder that does not exist: a client must not build the sample there.
@@ -197,24 +204,74 @@ def test_a_query_over_a_server_loads_httpx_and_no_whoosh(tmp_path: Path) -> None
     assert out.splitlines()[0] == f"{SAMPLE_ID}  2026-11-24  ¶3"
     assert "région de Koursk" in out.splitlines()[1]
     assert not (tmp_path / "none").exists()
-    assert "httpx" in loaded and set(loaded) <= HTTP.keys(), loaded
+    assert "h11" in loaded and set(loaded) <= HTTP.keys(), loaded
 
 
-def test_httpx_loads_without_its_command_line_client() -> None:
-    """httpx imports `httpx._main` (rich, pygments) whenever they are installed; the client
-    imports httpx with a stand-in for it, released afterwards."""
-    pytest.importorskip("httpx")
-    code = (
-        "import sys, search.engine._http; from pathlib import Path;"
-        "print(sorted(m for m in ('httpx._main', 'pygments', 'rich') if m in sys.modules));"
-        "import httpx._main; print(Path(httpx._main.__file__).name)"
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (
+            "localhost:8750",
+            "error: the search service URL 'localhost:8750' is not http://host:port",
+        ),
+        ("ftp://127.0.0.1", "error: the search service URL 'ftp://127.0.0.1' is not http://host"),
+        ("http://127.0.0.1:99999", "error: the search service URL 'http://127.0.0.1:99999' has a"),
+        ("http://", "error: the search service URL 'http://' is not http://host:port"),
+    ],
+)
+def test_a_server_url_that_is_no_http_url_is_one_error_line(
+    tmp_path: Path, url: str, message: str
+) -> None:
+    env = {**_quiet_env({}), "SEARCH_INDEX": str(tmp_path / "none")}
+    done = subprocess.run(
+        [str(SEARCH_BIN), "--server", url, "query", "x"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["[]", "_main.py"]
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith(message) and done.stderr.count("\n") == 1, done.stderr
+    assert not (tmp_path / "none").exists()
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> Path:
+    """A self-signed certificate for 127.0.0.1, with its key, in one PEM file."""
+    pem = tmp_path / "service.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+        + ["-keyout", str(pem), "-out", str(pem)],
+        capture_output=True,
+        check=True,
+    )
+    return pem
+
+
+def test_https_verifies_the_certificate(tmp_path: Path, certificate: Path) -> None:
+    """An https:// service is refused unless its certificate is trusted (here through
+    SSL_CERT_FILE, which the system's CA store honours)."""
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(certificate)
+    hit = _hit("déployés dans la région de Koursk", [(27, 33)])
+    env = {**_quiet_env({}), "SEARCH_INDEX": str(tmp_path / "none")}
+    env.pop("SSL_CERT_FILE", None)
+    with stub_service([hit], tls) as url:
+        command = [str(SEARCH_BIN), "--server", url, "query", "Koursk"]
+        untrusted = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+        env["SSL_CERT_FILE"] = str(certificate)
+        trusted = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert untrusted.returncode == 2 and untrusted.stdout == ""
+    assert untrusted.stderr.startswith(f"error: cannot reach the search service at {url}: ")
+    assert "CERTIFICATE_VERIFY_FAILED" in untrusted.stderr
+    assert untrusted.stderr.count("\n") == 1
+    assert trusted.returncode == 0, trusted.stderr
+    assert "région de Koursk" in trusted.stdout
 
 
 def test_an_unreachable_server_is_one_error_line_and_exit_2(tmp_path: Path) -> None:
-    pytest.importorskip("httpx")
     env = {**_quiet_env({}), "SEARCH_INDEX": str(tmp_path / "none")}
     done = subprocess.run(
         [str(SEARCH_BIN), "--server", "http://127.0.0.1:1", "query", "x"],
@@ -231,7 +288,6 @@ def test_an_unreachable_server_is_one_error_line_and_exit_2(tmp_path: Path) -> N
 
 
 def test_an_unreachable_server_loads_no_whoosh(tmp_path: Path) -> None:
-    pytest.importorskip("httpx")
     env = {"SEARCH_INDEX": str(tmp_path / "none")}
     loaded, code, _ = probe("--server", "http://127.0.0.1:1", "query", "x", env=env)
     assert code == 2

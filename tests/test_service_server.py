@@ -172,6 +172,49 @@ def test_two_workers(folder: Path, tmp_path: Path) -> None:
             assert httpx.get(f"{live.url}{API}/search", params={"q": "Koursk"}).status_code == 200
 
 
+# ------------------------------------------------------------------ HttpBackend's connections
+
+
+def test_the_client_outlives_a_restart_of_the_service(folder: Path, tmp_path: Path) -> None:
+    """A kept connection to a service that has since restarted fails before any answer:
+    the client sends the request again on a new connection, once."""
+    from search.engine import HttpBackend
+
+    with running_server(folder / "ix", tmp_path) as first:
+        client = HttpBackend(first.url)
+        before = client.search("Koursk")
+        assert len(client._idle) == 1  # kept for the next request
+    port = int(first.url.rpartition(":")[2])
+    with running_server(folder / "ix", tmp_path, port=port):
+        after = client.search("Koursk")
+    assert after == before and after.total >= 1
+    client.close()
+
+
+def test_one_client_from_many_threads(server: Running) -> None:
+    """The TUI asks from worker threads: each request has a connection to itself."""
+    from search.engine import HttpBackend
+
+    client = HttpBackend(server.url)
+    words = ["Koursk", "Prague", "métro", "dollar", "AEX", "Pyongyang"]
+    alone = {word: client.search(word) for word in words}
+    together: dict[str, list[object]] = {word: [] for word in words}
+
+    def ask(word: str) -> None:
+        for _ in range(5):
+            together[word].append(client.search(word))
+
+    threads = [threading.Thread(target=ask, args=(word,)) for word in words]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(found == [alone[word]] * 5 for word, found in together.items())
+    assert 1 <= len(client._idle) <= len(words)
+    client.close()
+    assert client._idle == []
+
+
 # ------------------------------------------------------------------ the CLI as a client
 
 

@@ -4,7 +4,7 @@
 
 Only the plain values (hits, results, words, snippets) load with the package. The protocol,
 the query syntax and every backend load on first use: `WhooshEngine` brings Whoosh and the
-`index` package, `HttpBackend` httpx, `PostgresBackend` psycopg. A command that talks to a
+`index` package, `HttpBackend` h11, `PostgresBackend` psycopg. A command that talks to a
 running service thus never imports Whoosh.
 """
 
@@ -67,7 +67,7 @@ _LAZY = {
     "Backend": "_protocol",  # the `index` package (Whoosh) for `SnapshotInfo`
     "UnknownSnapshotError": "_types",  # a `SnapsearchError`: the `index` package too
     "WhooshEngine": "_whoosh",
-    "HttpBackend": "_http",  # httpx
+    "HttpBackend": "_http",  # h11
     "PostgresBackend": "_postgres",  # psycopg
     **dict.fromkeys(("AllOf", "AnyOf", "Exclude", "Node", "Parsed", "Phrase", "Text"), "_syntax"),
     "matches": "_syntax",

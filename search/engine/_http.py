@@ -5,16 +5,25 @@ error the service raised (by its `code`), with the same message.
 
 A client needs neither Whoosh nor the `index` package: `SnapshotInfo` and the error
 classes are imported when a snapshot list or an error comes back.
+
+The transport is h11 (HTTP/1.1 as a state machine, the one uvicorn and httpcore use) over
+plain sockets, with keep-alive connections kept for reuse. A cold `search --server URL
+query` must start in 80 ms, and a client's imports are most of it: httpx and its client
+took ~50 ms, the standard library's `http.client` ~18 ms (it imports `email` and `ssl`),
+h11 and `socket` ~8 ms. This client needs nothing more than they give: one origin, JSON,
+no redirects, no cookies, no proxies; `ssl` is imported for an https:// service only.
 """
 
 from __future__ import annotations
 
-import ssl
-import sys
-import types
+import json
+import socket
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode, urlsplit
+
+import h11
 
 from ._types import Hit, Results, Token, Word
 
@@ -25,39 +34,6 @@ if TYPE_CHECKING:
 
 __all__ = ["HttpBackend"]
 
-
-def _import_httpx() -> None:
-    """Import httpx without its command-line client.
-
-    `httpx/__init__` imports `httpx._main` whenever click, rich and pygments are installed,
-    as they are here: rich's console, progress bars, tables and syntax highlighting, and
-    pygments' lexers, for `httpx.main`, which nothing here calls. While httpx is imported,
-    a stand-in module takes its place, whose `main` imports the real one on first call;
-    afterwards the name is released, so `import httpx._main` still gets the real module.
-    Nothing in site-packages is changed.
-    """
-    if "httpx" in sys.modules or "httpx._main" in sys.modules:
-        return
-    stand_in = types.ModuleType("httpx._main")
-    stand_in.main = _httpx_main  # type: ignore[attr-defined]
-    sys.modules["httpx._main"] = stand_in
-    try:
-        import httpx  # noqa: F401
-    finally:
-        if sys.modules.get("httpx._main") is stand_in:
-            del sys.modules["httpx._main"]
-
-
-def _httpx_main(*args: Any, **kwargs: Any) -> Any:
-    from httpx._main import main  # the real one, on first use
-
-    return main(*args, **kwargs)
-
-
-_import_httpx()
-
-import httpx  # noqa: E402  (after the stand-in above)
-
 API = "/api/v1"
 MAX_LIMIT = 1_000  # the service's default bound on `limit`: what "no limit" asks for
 
@@ -67,10 +43,15 @@ class HttpBackend:
 
     def __init__(self, base_url: str, token: str | None = None, timeout: float = 60.0) -> None:
         self.base_url = base_url.rstrip("/")
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._client = httpx.Client(
-            base_url=self.base_url + API, headers=headers, timeout=timeout, verify=_tls(base_url)
-        )
+        self._origin = _Origin(base_url, timeout)
+        self._headers = [("Host", self._origin.netloc), ("Accept", "application/json")]
+        self._headers.append(("User-Agent", "snapsearch"))
+        if token:
+            self._headers.append(("Authorization", f"Bearer {token}"))
+        # Idle keep-alive connections: the TUI searches from worker threads, each request
+        # takes one (or opens one) and gives it back when its answer is read.
+        self._idle: list[_Connection] = []
+        self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -78,7 +59,10 @@ class HttpBackend:
         """Nothing to do: the service moves to the latest commit before each request."""
 
     def close(self) -> None:
-        self._client.close()
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.close()
 
     # ------------------------------------------------------------------ snapshots
 
@@ -216,38 +200,190 @@ class HttpBackend:
         return self._send("GET", path, params=wanted)
 
     def _post(self, path: str, body: Any) -> Any:
-        return self._send("POST", path, json=body)
+        return self._send("POST", path, body=body)
 
-    def _send(self, method: str, path: str, *, absent_ok: bool = False, **kwargs: Any) -> Any:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        absent_ok: bool = False,
+    ) -> Any:
         """The JSON the service answers; None for a document it does not hold, when
         `absent_ok` (the seam answers None there)."""
-        try:
-            response = self._client.request(method, path, **kwargs)
-        except httpx.TimeoutException:
-            raise _failure(
-                f"the search service at {self.base_url} did not answer in time"
-            ) from None
-        except httpx.HTTPError as exc:
-            raise _failure(
-                f"cannot reach the search service at {self.base_url}: {exc}"
-                " (is `search serve` running there?)"
-            ) from None
-        if response.is_success:
-            return response.json()
-        problem = _problem(response)
+        target = self._origin.prefix + API + path
+        if params:
+            target += "?" + urlencode(params, doseq=True)
+        headers = list(self._headers)
+        payload = b""
+        if body is not None:
+            payload = json.dumps(body).encode()
+            headers += [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
+        status, reason, data = self._exchange(method, target, payload, headers)
+        if 200 <= status < 300:
+            try:
+                return json.loads(data)
+            except ValueError:
+                raise _failure(
+                    f"the search service at {self.base_url} answered {status} {reason}"
+                    " with a body that is not JSON"
+                ) from None
+        problem = _problem(data)
         if absent_ok and problem is not None and problem[0] == "unknown-document":
             return None
-        raise _error(response, problem, self.base_url)
+        raise _error(status, reason, problem, self.base_url)
+
+    def _exchange(
+        self, method: str, target: str, payload: bytes, headers: list[tuple[str, str]]
+    ) -> tuple[int, str, bytes]:
+        """One request and its whole answer: status, reason and body.
+
+        A kept connection the service has closed meanwhile (uvicorn drops idle ones after
+        5 s, a restart drops all) fails before any answer; the request is then sent once
+        more on a new one. Every request here reads, so sending it twice is safe.
+        """
+        for attempt in (1, 2):
+            try:
+                connection, reused = self._take()
+            except OSError as exc:
+                raise self._unreachable(exc) from None
+            try:
+                answer = connection.exchange(method, target, headers, payload)
+            except TimeoutError:
+                connection.close()
+                raise _failure(
+                    f"the search service at {self.base_url} did not answer in time"
+                ) from None
+            except h11.ProtocolError as exc:
+                connection.close()
+                raise _failure(
+                    f"the search service at {self.base_url} answered something that is not"
+                    f" HTTP/1.1: {exc}"
+                ) from None
+            except OSError as exc:
+                connection.close()
+                if reused and attempt == 1 and isinstance(exc, _STALE):
+                    continue
+                raise self._unreachable(exc) from None
+            self._give(connection)
+            return answer
+        raise AssertionError("unreachable: the second attempt returns or raises")
+
+    def _unreachable(self, exc: OSError) -> SnapsearchError:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        return _failure(
+            f"cannot reach the search service at {self.base_url}: {reason}"
+            " (is `search serve` running there?)"
+        )
+
+    def _take(self) -> tuple[_Connection, bool]:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop(), True
+        return _Connection(self._origin.connect()), False
+
+    def _give(self, connection: _Connection) -> None:
+        """Keep `connection` for the next request, if it can serve one."""
+        if connection.ready():
+            with self._lock:
+                if len(self._idle) < KEPT:
+                    self._idle.append(connection)
+                    return
+        connection.close()
 
 
-def _tls(base_url: str) -> ssl.SSLContext | bool:
-    """What the client verifies TLS with: httpx's default, the CA bundle (reading it takes
-    ~17 ms), for an https:// service; for an http:// one, a context without any CA, made
-    in no time. Requests only ever go to `base_url` and redirects are not followed, so no
-    TLS is spoken there; if it ever were, the empty context would fail closed."""
-    if base_url.lower().startswith("https:"):
-        return True
-    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates and host names
+KEPT = 8  # idle connections kept per client
+CHUNK = 65_536  # bytes read from the socket at a time
+
+
+class _Closed(ConnectionResetError):
+    """The service closed the connection before it answered."""
+
+
+# What a kept connection that the service closed meanwhile fails with, before any answer.
+_STALE = (_Closed, ConnectionResetError, BrokenPipeError)
+
+
+class _Connection:
+    """One HTTP/1.1 connection: its socket and h11's state of it."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._socket = sock
+        self._state = h11.Connection(h11.CLIENT)
+
+    def exchange(
+        self, method: str, target: str, headers: list[tuple[str, str]], payload: bytes
+    ) -> tuple[int, str, bytes]:
+        state = self._state
+        request = h11.Request(method=method, target=target, headers=headers)
+        out = state.send(request) + (state.send(h11.Data(data=payload)) if payload else b"")
+        self._socket.sendall(out + state.send(h11.EndOfMessage()))
+        response: h11.Response | None = None
+        body = bytearray()
+        while True:
+            event = state.next_event()
+            if event is h11.NEED_DATA:
+                data = self._socket.recv(CHUNK)
+                if not data and response is None:
+                    # Closed before an answer began (h11 calls that a protocol error).
+                    raise _Closed("the connection closed without an answer")
+                state.receive_data(data)
+            elif isinstance(event, h11.Response):
+                response = event
+            elif isinstance(event, h11.Data):
+                body += event.data
+            elif isinstance(event, h11.EndOfMessage) and response is not None:
+                return response.status_code, response.reason.decode("latin-1"), bytes(body)
+            elif isinstance(event, h11.ConnectionClosed):
+                raise _Closed("the connection closed in the middle of an answer")
+
+    def ready(self) -> bool:
+        """Whether both sides are done and the connection stays open for another request."""
+        if self._state.our_state is h11.DONE and self._state.their_state is h11.DONE:
+            self._state.start_next_cycle()
+            return True
+        return False
+
+    def close(self) -> None:
+        self._socket.close()
+
+
+class _Origin:
+    """Where the service is: scheme, host, port and any path before /api/v1."""
+
+    def __init__(self, base_url: str, timeout: float) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise _failure(
+                f"the search service URL {base_url!r} is not http://host:port or https://…"
+            )
+        try:
+            port = parts.port
+        except ValueError:
+            raise _failure(f"the search service URL {base_url!r} has a bad port") from None
+        self.https = parts.scheme == "https"
+        self.host = parts.hostname
+        self.port = port or (443 if self.https else 80)
+        self.netloc = parts.netloc.rpartition("@")[2]  # the Host header: no user or password
+        self.prefix = parts.path.rstrip("/")
+        self.timeout = timeout
+
+    def connect(self) -> socket.socket:
+        """A connected socket; for https, TLS verifying the certificate and host name
+        against the system's CAs."""
+        sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if not self.https:
+            return sock
+        import ssl  # ~8 ms, for https:// services only
+
+        try:
+            return ssl.create_default_context().wrap_socket(sock, server_hostname=self.host)
+        except BaseException:
+            sock.close()
+            raise
 
 
 def _failure(message: str) -> SnapsearchError:
@@ -256,17 +392,17 @@ def _failure(message: str) -> SnapsearchError:
     return SnapsearchError(message)
 
 
-def _problem(response: httpx.Response) -> tuple[str, str] | None:
+def _problem(data: bytes) -> tuple[str, str] | None:
     """The `code` and `detail` of a problem document; None for any other answer."""
     try:
-        problem = response.json()
+        problem = json.loads(data)
         return str(problem["code"]), str(problem["detail"])
     except (ValueError, KeyError, TypeError):
         return None
 
 
 def _error(
-    response: httpx.Response, problem: tuple[str, str] | None, base_url: str
+    status: int, reason: str, problem: tuple[str, str] | None, base_url: str
 ) -> SnapsearchError:
     """The snapsearch error a problem document stands for."""
     from index import errors
@@ -275,8 +411,7 @@ def _error(
 
     if problem is None:
         return errors.SnapsearchError(
-            f"the search service at {base_url} answered {response.status_code} "
-            f"{response.reason_phrase}, not a problem document"
+            f"the search service at {base_url} answered {status} {reason}, not a problem document"
         )
     code, detail = problem
     if code == "bad-page":
