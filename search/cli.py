@@ -811,7 +811,9 @@ def open_engine(place: _Place) -> Backend:
         report = build_sample_if_absent(index_dir, [sample])
         for path, reason in report.failed if report else ():
             raise SnapsearchError(f"{path}: {reason}")
-    engine = WhooshEngine(index_dir)
+    # Array scoring pays its numpy import back over many searches (the TUI's; `place.mmap`
+    # is set for the long-lived TUI alone), and in one command only within dates.
+    engine = WhooshEngine(index_dir, arrays=True if place.mmap else None)
     context = click.get_current_context(silent=True)
     if context is not None:
         context.call_on_close(engine.close)  # without mmap its readers hold files open

@@ -48,6 +48,7 @@ ELSEWHERE = {
     "http.client": "nothing: `HttpBackend` speaks HTTP with h11 (http.client brings email)",
     "email": "nothing (http.client, email.parser: ~8 ms)",
     "ssl": "https:// services only (~8 ms)",
+    "numpy": "array scoring, in long-lived engines (the TUI, the service)",
     "search.ask": "`search ask`",
     "search.timeline": "`search history` and `search diff`",
     "search.service": "`search serve` and `search web`",

@@ -110,50 +110,47 @@ def test_remembered_searches_are_forgotten_after_a_commit(tmp_path: Path) -> Non
     engine.close()
 
 
-def test_a_search_counts_its_matches_at_most_once(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("arrays", [True, None], ids=["arrays", "one-shot"])
+def test_a_search_runs_its_query_once(
+    engine: Engine, arrays: bool | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Whoosh's `Results.__len__` runs the whole query again; a one-word search never needs
-    it (posting lengths), a longer one once, for its total, and only when its top hits
-    are not all its matches."""
+    """The count comes with the hits: neither path runs the query a second time to
+    count it (Whoosh's `Results.__len__` would, after one of its shortcuts)."""
     import whoosh.searching
 
-    counts: list[int] = []
-    length = whoosh.searching.Results.__len__
+    passes: list[str] = []
+    docs_for_query = whoosh.searching.Searcher.docs_for_query
 
-    def counted(results: whoosh.searching.Results) -> int:
-        counts.append(1)
-        return int(length(results))
+    def counted(searcher: whoosh.searching.Searcher, *args: object, **kwargs: object) -> object:
+        passes.append("again")
+        return docs_for_query(searcher, *args, **kwargs)
 
-    monkeypatch.setattr(whoosh.searching.Results, "__len__", counted)
-    engine.search("Koursk", limit=5)
-    assert counts == []
-    every = engine.search("Moscou Pyongyang", limit=50)
-    assert counts == [] and 1 < every.total == len(every.hits) < 50
-    assert engine.search("Moscou Pyongyang", limit=1).total == every.total
-    assert counts == [1]
+    monkeypatch.setattr(whoosh.searching.Searcher, "docs_for_query", counted)
+    one = Engine(engine.index_dir, arrays=arrays)
+    try:
+        few = one.search("Moscou Pyongyang", limit=1)
+        every = one.search("Moscou Pyongyang", limit=50)
+        assert 1 < every.total == len(every.hits) < 50 and few.total == every.total
+        assert one.search("Koursk", limit=5).total > 1
+    finally:
+        one.close()
+    assert passes == []
 
 
-def test_while_typing_a_costly_total_is_estimated(tmp_path: Path) -> None:
-    """Not `exact` (the TUI as it types), an intersection's total is estimated from a
-    sample of its rarest part, to two significant digits, instead of walking every match
-    again; one word, or few matches, are still counted exactly."""
-    # Lengths vary, so scores do: ties at the cut would make the engine fetch them all.
+@pytest.mark.parametrize("arrays", [True, None], ids=["arrays", "one-shot"])
+def test_while_typing_totals_stay_exact(tmp_path: Path, arrays: bool | None) -> None:
+    """Not `exact` (the TUI as it types), a total is still the number of matches: it
+    costs nothing more, so nothing is estimated."""
     paragraphs = [f"Le tram numéro {i} roule à Brno{' encore' * (i % 50)}." for i in range(1, 701)]
     page = tmp_path / "trams-2026-11-25.txt"
     page.write_text(make_page(paragraphs=paragraphs), "utf-8")
     index_dir = IndexDir(tmp_path / "ix")
     assert not build(index_dir, [page]).failed
-    engine = Engine(index_dir)
+    engine = Engine(index_dir, arrays=arrays)
     try:
         exact = engine.search("tram Brno", limit=5)
-        assert (exact.total, exact.estimated) == (700, False)
         typed = engine.search("tram Brno", limit=5, exact=False)
-        assert typed.estimated and typed.total == 700 and typed.hits == exact.hits
-        assert typed.to_json()["estimated"] is True
-        one_word = engine.search("tram", limit=5, exact=False)
-        assert (one_word.total, one_word.estimated) == (700, False)
-        few = engine.search("numéro 12", limit=50, exact=False)
-        assert not few.estimated and few.total == len(few.hits)
+        assert (exact.total, exact.estimated) == (typed.total, typed.estimated) == (700, False)
+        assert typed.hits == exact.hits and "estimated" not in typed.to_json()
     finally:
         engine.close()

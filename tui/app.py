@@ -169,7 +169,7 @@ class SnapsearchApp(App[None]):
         self.searches_run += 1
         # A trailing space means the last word is finished: no prefix for it then.
         prefix = not text[-1:].isspace()
-        # While typing, a total that would cost a second pass is estimated ("about").
+        # While typing, a backend may estimate a total that would cost a second pass.
         return self.engine.search(
             text, limit=RESULT_LIMIT, snapshot=self.snapshot, prefix_last=prefix, exact=False
         )

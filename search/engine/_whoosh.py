@@ -8,8 +8,9 @@ import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from whoosh.collectors import TopCollector
 from whoosh.query import (
     And,
     ConstantScoreQuery,
@@ -50,6 +51,9 @@ from ._syntax import (
 )
 from ._types import Hit, Results, Span, Token, Word, resolve
 
+if TYPE_CHECKING:
+    from ._arrays import ArrayScorer
+
 __all__ = ["WhooshEngine"]
 
 _OPEN_ATTEMPTS = 3
@@ -63,7 +67,6 @@ _ORDER: dict[str, Callable[[Hit], tuple[Any, ...]]] = {
 }
 SORTS = tuple(_ORDER)
 _STOP_WORDS = stop_words("fr") | stop_words("en")
-_SAMPLE = 256  # documents tried to estimate a total, see _estimate
 _SKIP_RATIO = 2  # see _preloaded: keystroke and question p99 at 3,650 snapshots 158 -> 115 ms
 _NO_SCORE = 1e-300  # added to a BM25 score, leaves it unchanged to the last bit
 
@@ -118,7 +121,6 @@ class _Request:
     since: str | None
     until: str | None
     sort: str
-    exact: bool
 
     def filters(self) -> dict[str, str]:
         """The filters given as options; they override the same ones in the text."""
@@ -131,8 +133,13 @@ class WhooshEngine:
     """The `Backend` over one Whoosh index folder: a long-lived searcher that `refresh()`
     moves to new commits."""
 
-    def __init__(self, index_dir: IndexDir) -> None:
+    def __init__(self, index_dir: IndexDir, *, arrays: bool | None = True) -> None:
+        """With `arrays`, plain queries are scored over whole posting lists with numpy
+        (`_arrays`): ~3x faster a first-time search, for ~60 ms of import at the first
+        one, which a long-lived engine (the TUI, the service) wins back. With None, only
+        searches within dates use them (see `_top_arrays`); with False, none."""
         self.index_dir = index_dir
+        self._use_arrays = arrays
         # The text vectors of a generation, read on first use (`vectors()`), kept while
         # refreshes find the same generation.
         self._vectors: tuple[Path, VectorStore | None] | None = None
@@ -160,6 +167,7 @@ class WhooshEngine:
         self._snapshots: list[SnapshotInfo] | None = None
         self._paths: dict[str, str | None] = {}
         self._members: dict[str, Query] = {}
+        self._arrays: ArrayScorer | None = None  # made at the first search that takes it
 
     def close(self) -> None:
         self._searcher.close()
@@ -217,16 +225,15 @@ class WhooshEngine:
         exact: bool = True,
     ) -> Results:
         """Documents matching `text` (the query syntax of `parse_query`), best first,
-        newest first on ties; or newest or oldest first by `sort`. Not `exact`, a total
-        that would need a second pass over the matches is estimated from a sample.
+        newest first on ties; or newest or oldest first by `sort`. Totals are exact
+        whatever `exact` says (the seam's leave to estimate them): they come with the
+        hits, whether scored as arrays or collected by Whoosh.
 
         When nothing matches exactly, one typo is forgiven on words of 5+ letters. The
         answers of the current searcher are remembered: typing back (a backspace, a word
         typed again) finds them again at once; a refresh that sees a commit forgets them.
         """
-        request = _Request(
-            text, limit, kind, snapshot, prefix_last, offset, since, until, sort, exact
-        )
+        request = _Request(text, limit, kind, snapshot, prefix_last, offset, since, until, sort)
         recent = self._recent
         found = recent.get(request)
         if found is None:
@@ -253,7 +260,6 @@ class WhooshEngine:
             where=where,
             offset=request.offset,
             sort=request.sort,
-            exact=request.exact,
         )
         if not parsed.plain:
             return self._search_tree(request.text, parsed.node, prefix, run)
@@ -261,13 +267,13 @@ class WhooshEngine:
         query = build_query(typed, prefix_last=prefix is not None)
         if query is None:
             return Results(request.text, 0, ())
-        total, hits, estimated = run(query)
+        total, hits = run(query)
         if total or not any(len(w.plain) >= FUZZY_MIN_LENGTH for w in typed):
-            return Results(request.text, total, hits, estimated=estimated)
+            return Results(request.text, total, hits)
         query = build_query(typed, prefix_last=prefix is not None, typos=self.within_one_typo)
         assert query is not None
-        total, hits, estimated = run(query)
-        return Results(request.text, total, hits, fuzzy=bool(total), estimated=estimated)
+        total, hits = run(query)
+        return Results(request.text, total, hits, fuzzy=bool(total))
 
     def _search_tree(
         self, text: str, node: Node | None, prefix: Text | None, run: Callable[..., Any]
@@ -284,8 +290,8 @@ class WhooshEngine:
                 return matches(node, self.tokens(words, lang), self.words, prefix)
 
         shown = tree_query(without_exclusions(node), self.words, prefix)
-        total, hits, estimated = run(query, accept=accept, highlight=shown)
-        return Results(text, total, hits, estimated=estimated)
+        total, hits = run(query, accept=accept, highlight=shown)
+        return Results(text, total, hits)
 
     def _indexed(self, fields: dict[str, Any]) -> tuple[str, str | None]:
         """The words an index document holds, and their language."""
@@ -448,8 +454,7 @@ class WhooshEngine:
     ) -> tuple[int, tuple[Hit, ...]]:
         """Run a prepared Whoosh query within `where`; the count of matching documents
         and the top `limit` hits after `offset` (see `_run`)."""
-        total, hits, _ = self._run(query, limit=limit, where=where, offset=offset, sort=sort)
-        return total, hits
+        return self._run(query, limit=limit, where=where, offset=offset, sort=sort)
 
     @_reads_index
     def _run(
@@ -462,15 +467,13 @@ class WhooshEngine:
         sort: str = "relevance",
         accept: Callable[[dict[str, Any]], bool] | None = None,
         highlight: Query | None = None,
-        exact: bool = True,
-    ) -> tuple[int, tuple[Hit, ...], bool]:
+    ) -> tuple[int, tuple[Hit, ...]]:
         """Run a prepared Whoosh query within `where`; the count of matching documents,
         the top `limit` hits after `offset`, best first and newest first on equal scores
-        (or by date, with `sort`), and whether the count is an estimate (only when not
-        `exact`). Each hit is a text or a series as its newest snapshot within `where`
-        shows it; without a snapshot, a text lists every date it is on. `accept` keeps
-        only the documents it approves (phrases); `highlight` marks the words of that
-        query instead.
+        (or by date, with `sort`). Each hit is a text or a series as its newest snapshot
+        within `where` shows it; without a snapshot, a text lists every date it is on.
+        `accept` keeps only the documents it approves (phrases); `highlight` marks the
+        words of that query instead.
         """
         where = where or _Where()
         words = query
@@ -483,27 +486,54 @@ class WhooshEngine:
             # Not `Require` (an AssertionError in its matcher here), and not a constant
             # score of 0.0: ListMatcher reads `if all_weights:` and scores 0.0 as 1.0.
             query = And([query, ConstantScoreQuery(filter, _NO_SCORE)])
-        # Trees, as built: a sample (to estimate a total) skips through them best.
-        trees, query = query, _preloaded(query, self._searcher.reader())
         want = None if limit is None else limit + offset
-        if accept is not None or sort != "relevance" or where.snapshot:
-            # Every match is needed: to check each one, or to order them all by date; in
-            # one snapshot, there are at most its few hundred documents.
+        # Every match is needed: to check each one, or to order them all by date; in one
+        # snapshot, there are at most its few hundred documents.
+        every = accept is not None or sort != "relevance" or where.snapshot is not None
+        dated = where.low is not None or where.high is not None
+        total: int | None
+        ranked = self._top_arrays(words, None if every else want, filter, dated)
+        if ranked is not None:
+            total, top = ranked
+            stored = self._searcher.stored_fields
+            kept = [(stored(docnum), score) for score, docnum in top]
+            if accept is not None:
+                kept = [(fields, score) for fields, score in kept if accept(fields)]
+                total = len(kept)
+            hits = self._hits(kept, where)
+        elif every:
+            query = _preloaded(query, self._searcher.reader())
             found = [f for f in self._searcher.search(query, limit=None)]
             found = [f for f in found if accept is None or accept(f.fields())]
-            total: int | None = len(found)
-            estimated = False
+            total = len(found)
             hits = self._hits([(f.fields(), f.score) for f in found], where)
         else:
             counted = None if filter is not None else one_word_count(self._searcher, words)
-            guess = None if exact or counted is not None else trees
-            total, hits, estimated = self._top(query, counted, want, where, guess)
+            preloaded = _preloaded(query, self._searcher.reader())
+            total, hits = self._top(preloaded, counted, want, where)
         hits.sort(key=_ORDER[sort], reverse=sort != "oldest")
         # Only the hits kept are highlighted: running the analyzers over a text costs
         # ~1.5 ms.
         terms = _matched_terms(highlight or query, self._searcher.reader())
-        kept = tuple(self._highlighted(hit, terms) for hit in hits[offset:want])
-        return total or 0, kept, estimated
+        shown = tuple(self._highlighted(hit, terms) for hit in hits[offset:want])
+        return total or 0, shown
+
+    def _top_arrays(
+        self, query: Query, want: int | None, within: Query | None, dated: bool = False
+    ) -> tuple[int, list[tuple[float, int]]] | None:
+        """The count and the best `want` (score, docnum) pairs from the array scorer, in
+        `_top`'s order; None where it does not take the query, or without arrays.
+
+        Within dates, arrays are used even by an engine without them: Whoosh walks a
+        date range as a union of its tiered terms, 1.3 s at 1,000 pages for `since`,
+        against numpy's import (~60 ms) and ~70 ms."""
+        if not (self._use_arrays or (dated and self._use_arrays is None)):
+            return None
+        if self._arrays is None:
+            from ._arrays import ArrayScorer  # numpy: ~60 ms, once
+
+            self._arrays = ArrayScorer(self._searcher)
+        return self._arrays.top(query, want, within)
 
     def _top(
         self,
@@ -511,12 +541,10 @@ class WhooshEngine:
         counted: int | None,
         want: int | None,
         where: _Where,
-        guess: Query | None = None,
-    ) -> tuple[int, list[Hit], bool]:
+    ) -> tuple[int, list[Hit]]:
         """The count of matches (`counted` when known) and the best `want` hits, ties at
         the cut included: which of several equal scores is shown must not depend on the
-        limit. With `guess` (the query as trees), a total that needs a second pass is
-        estimated from it instead.
+        limit.
 
         Ties are settled on (score, docnum) pairs and the `day` column alone; stored fields
         are read only for the hits kept (reading 4,096 tied documents to show 100 took a
@@ -525,9 +553,23 @@ class WhooshEngine:
         days = self._searcher.reader().column_reader("day")
 
         def ranked(limit: int | None) -> tuple[Any, list[tuple[float, int]]]:
-            results = self._searcher.search(query, limit=limit)
-            # top_n holds (score, docnum), best first; not len(results), which re-runs the
-            # whole query to count it (27% of a keystroke's CPU).
+            # Every match scored: Whoosh's shortcuts for the top hits lose some of them.
+            # Its `replace` drops a part of an intersection once the bounds of its parts
+            # say it cannot reach the top hits; but an array union (a preloaded OR)
+            # bounds its scores by the best of its parts where it adds them, and
+            # forgets the ones read ahead (`Koursk d` at 1,000 pages showed 12.7 first
+            # while a hit scoring 15.0 was never read). Block qualities of two parts of
+            # an intersection are compared over blocks that do not line up
+            # (`programme spatial` lost its 4th hit). Collected in full, the count
+            # comes with the hits (`len(results)`), where a shortcut needs a second
+            # pass to count, which also undercounted: 681 of 979 paragraphs for
+            # `missiles balistique`.
+            if limit is None:
+                results = self._searcher.search(query, limit=None)
+            else:
+                collector = TopCollector(limit=limit, usequality=False, replace=0)
+                self._searcher.search_with_collector(query, collector)
+                results = collector.results()
             top = sorted(results.top_n, key=lambda pair: (pair[0], days[pair[1]]), reverse=True)
             return results, top
 
@@ -550,11 +592,7 @@ class WhooshEngine:
             top = top[:want]
         stored = self._searcher.stored_fields
         hits = self._hits([(stored(docnum), score) for score, docnum in top], where)
-        if counted is None and guess is not None:
-            estimate = _estimate(guess, self._searcher)
-            if estimate is not None:
-                return max(estimate, len(top)), hits, True
-        return len(results) if counted is None else counted, hits, False
+        return len(results) if counted is None else counted, hits
 
     def _hits(self, found: list[tuple[dict[str, Any], float]], where: _Where) -> list[Hit]:
         """The hits of index documents: each text or series as its newest snapshot within
@@ -649,30 +687,6 @@ def _day_number(iso: str) -> int:
     """YYYY-MM-DD as the YYYYMMDD number the `day` field holds."""
     day = dt.date.fromisoformat(iso)
     return day.year * 10000 + day.month * 100 + day.day
-
-
-def _estimate(query: Query, searcher: Any, sample: int = _SAMPLE) -> int | None:
-    """How many documents an intersection matches, to two significant digits, from a
-    sample: every document of its rarest part, spread over `sample` of them, tried
-    against the other parts. None for other queries, or when the rarest part is small
-    enough to count exactly anyway.
-
-    Counting exactly walks every match again (~60 ms for `Corée du Nord` at 3,650
-    snapshots, 7,689 matches); the sample costs a few ms.
-    """
-    if not isinstance(query, And) or len(query.subqueries) < 2:
-        return None
-    reader = searcher.reader()
-    parts = sorted(query.subqueries, key=lambda q: q.estimate_size(reader))
-    ids = list(parts[0].docs(searcher))
-    if len(ids) <= sample:
-        return None
-    tried = ids[:: len(ids) // sample]
-    matched = tried
-    for part in parts[1:]:
-        matched = _matching(part, searcher, matched)
-    found = len(ids) * len(matched) / len(tried)
-    return int(float(f"{found:.2g}")) if found else 0
 
 
 def _matching(query: Query, searcher: Any, numbers: Sequence[int]) -> list[int]:
