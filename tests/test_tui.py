@@ -13,6 +13,7 @@ from textual.widgets import OptionList, Static
 from index import IndexDir, build
 from tests.conftest import SAMPLE, SAMPLE_ID, make_page
 from tui import SnapsearchApp, make_app
+from tui.preview import Preview
 from tui.screens import DocumentScreen, HelpScreen
 
 Scenario = Callable[[SnapsearchApp, Pilot[None]], Awaitable[None]]
@@ -198,3 +199,28 @@ def test_an_estimated_total_reads_about() -> None:
         "no hits · about 7,500 documents"
     )
     assert "about" not in _title(Results("a b", 7500, ()), question=False)
+
+
+def test_a_new_commit_while_a_document_is_open_updates_the_list_beneath(
+    sample_index: IndexDir, tmp_path: Path
+) -> None:
+    """The results and the preview are the main screen's, also when a document is open
+    over it and a build commits meanwhile."""
+
+    async def scenario(app: SnapsearchApp, pilot: Pilot[None]) -> None:
+        await pilot.press(*"Koursk")
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, DocumentScreen)
+        extra = tmp_path / "extra-2026-11-27.txt"
+        extra.write_text(make_page(paragraphs=["Des renforts arrivent à Koursk ce matin."]))
+        build(sample_index, [extra])
+        app.check_index()
+        await settle(pilot)
+        assert isinstance(app.screen, DocumentScreen)
+        assert "extra-2026-11-27:p1" in results_of(app)
+        preview = app.main_screen.query_one("#preview", Preview)
+        assert preview.hit is not None and "Koursk" in preview.hit.text
+
+    drive(sample_index, scenario)

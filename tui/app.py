@@ -15,6 +15,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.events import DescendantFocus, Key, Resize
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -179,16 +180,27 @@ class SnapsearchApp(App[None]):
         self._shown_for = self._text
         question = is_question(self._text)
         first = self.query_one("#results", ResultsList).show(results, question=question)
-        self.query_one("#preview", Preview).show(first)
+        self._preview(first)
         self.query_one("#query", QueryInput).has_hits = first is not None
         if self._typed_at > self._answered_at:  # an answer that just arrived stays in view
             self._lower_pane("preview" if first and not question else "chat")
         self.latencies.append(time.perf_counter() - self._typed_at)
 
+    def _preview(self, hit: Hit | None) -> None:
+        """Show `hit` in the main screen's preview; nothing once the app is closing.
+
+        A highlight can arrive while the app closes, its panes already gone (seen once in
+        a headless run that closed as its first results showed)."""
+        try:
+            preview = self.main_screen.query_one("#preview", Preview)
+        except NoMatches:
+            return
+        preview.show(hit)
+
     @on(OptionList.OptionHighlighted, "#results")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
         # The hit is in memory already: moving the highlight never calls the index.
-        self.query_one("#preview", Preview).show(self.hits.get(event.option.id or ""))
+        self._preview(self.hits.get(event.option.id or ""))
         if self.focused is event.option_list:
             self._lower_pane("preview")
 

@@ -24,6 +24,7 @@ engines (the TUI, the service) use this.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -60,23 +61,44 @@ class _Unsupported(Exception):
     """A query this scorer leaves to Whoosh."""
 
 
+class _Kept:
+    """What the scorers of one commit read once: field lengths, the `day` column, the
+    posting lists read last, the documents of restrictions. Shared by the engines of a
+    process (the service keeps four per worker), which answer from several threads."""
+
+    def __init__(self) -> None:
+        self.lengths: dict[tuple[int, str], np.ndarray] = {}
+        self.days: np.ndarray | None = None
+        self.within: dict[str, np.ndarray] = {}
+        # Posting lists read, newest last: the words before the one being typed are read
+        # again at every keystroke.
+        self.postings: OrderedDict[tuple[str, bytes], tuple[np.ndarray, ...]] = OrderedDict()
+        self.postings_bytes = 0
+        self.lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=4)  # a commit and the ones before it, while they are read
+def _kept(commit: tuple[object, ...]) -> _Kept:
+    return _Kept()
+
+
 class ArrayScorer:
     """Top hits of plain queries over one searcher (the searcher of one commit)."""
 
-    def __init__(self, searcher: Any) -> None:
+    def __init__(self, searcher: Any, generation: object = None) -> None:
+        """`generation` names the index folder the searcher reads; with its segments
+        and their deletions it tells a commit apart, so that engines on the same commit
+        share what they read."""
         self._searcher = searcher
         self._reader = searcher.reader()
         weighting = searcher.weighting
         self._bm25 = weighting if type(weighting) is BM25F else None
         self._leaves = [(leaf.reader(), offset) for leaf, offset in searcher.leaf_searchers()]
-        self._lengths: dict[tuple[int, str], np.ndarray] = {}
-        # Posting lists read, newest last: the words before the one being typed are read
-        # again at every keystroke.
-        self._kept: OrderedDict[tuple[str, bytes], tuple[np.ndarray, ...]] = OrderedDict()
-        self._kept_bytes = 0
-        self._lock = threading.Lock()  # the TUI may search from two threads at once
-        self._days: np.ndarray | None = None
-        self._within: dict[str, np.ndarray] = {}
+        segments = tuple(
+            (reader._segment.segment_id(), reader._segment.deleted_count(), offset)
+            for reader, offset in self._leaves
+        )
+        self._kept = _kept((generation, segments)) if generation is not None else _Kept()
 
     def top(
         self, query: Query, want: int | None, within: Query | None = None
@@ -168,20 +190,20 @@ class ArrayScorer:
         """The documents holding `term` (global numbers, ascending), its weight in each
         and each one's quantised length of `field`, from every segment; the lists read
         last are kept, up to `KEPT_BYTES`."""
-        key = (field, term)
-        with self._lock:
-            found = self._kept.get(key)
+        key, kept = (field, term), self._kept
+        with kept.lock:
+            found = kept.postings.get(key)
             if found is not None:
-                self._kept.move_to_end(key)
+                kept.postings.move_to_end(key)
                 return found
         found = self._read_postings(field, term)
-        with self._lock:
-            if key not in self._kept:
-                self._kept[key] = found
-                self._kept_bytes += sum(array.nbytes for array in found)
-            while self._kept_bytes > KEPT_BYTES and len(self._kept) > 1:
-                _, dropped = self._kept.popitem(last=False)
-                self._kept_bytes -= sum(array.nbytes for array in dropped)
+        with kept.lock:
+            if key not in kept.postings:
+                kept.postings[key] = found
+                kept.postings_bytes += sum(array.nbytes for array in found)
+            while kept.postings_bytes > KEPT_BYTES and len(kept.postings) > 1:
+                _, dropped = kept.postings.popitem(last=False)
+                kept.postings_bytes -= sum(array.nbytes for array in dropped)
         return found
 
     def _read_postings(self, field: str, term: bytes) -> tuple[np.ndarray, ...]:
@@ -209,7 +231,7 @@ class ArrayScorer:
         """A segment's length of `field` in each document, as `doc_field_length(docnum,
         field, 1)` gives it (1 where the segment keeps no lengths)."""
         key = (number, field)
-        found = self._lengths.get(key)
+        found = self._kept.lengths.get(key)
         if found is None:
             reader = self._leaves[number][0]
             count = reader.doc_count_all()
@@ -218,29 +240,30 @@ class ArrayScorer:
                 found = np.ones(count, dtype=np.float64)
             else:
                 found = _BYTE_TO_LENGTH[np.fromiter(column, dtype=np.int64, count=count)]
-            self._lengths[key] = found
+            self._kept.lengths[key] = found
         return found
 
     def _day_column(self) -> np.ndarray:
-        if self._days is None:
+        if self._kept.days is None:
             column = self._reader.column_reader("day")
             count = self._reader.doc_count_all()
-            self._days = np.fromiter(column, dtype=np.int64, count=count)
-        return self._days
+            self._kept.days = np.fromiter(column, dtype=np.int64, count=count)
+        return self._kept.days
 
     def _members(self, within: Query) -> np.ndarray:
         """The documents a restriction matches (ascending), kept per restriction."""
         key = repr(within)
-        found = self._within.get(key)
+        within_kept = self._kept.within
+        found = within_kept.get(key)
         if found is None:
-            if len(self._within) >= _KEPT_RESTRICTIONS:
-                self._within.clear()
+            if len(within_kept) >= _KEPT_RESTRICTIONS:
+                within_kept.clear()
             try:
                 found = self._matching(within)
             except _Unsupported:
                 found = np.fromiter(within.docs(self._searcher), dtype=np.int64)
                 found.sort()
-            self._within[key] = found
+            within_kept[key] = found
         return found
 
     def _matching(self, query: Query) -> np.ndarray:

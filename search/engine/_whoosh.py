@@ -58,7 +58,10 @@ __all__ = ["WhooshEngine"]
 
 _OPEN_ATTEMPTS = 3
 _REMEMBERED = 256  # searches remembered per searcher
-_ANALYSED = 4096  # texts kept analysed for highlighting, see WhooshEngine._words_of
+# Texts kept analysed for highlighting (WhooshEngine._words_of), by every engine of the
+# process: the analyzers are those of index.analysis, the same for every index.
+_ANALYSED: dict[tuple[str, str], tuple[tuple[str, int, int], ...]] = {}
+_ANALYSED_MAX = 4096
 _MAX_TIE_FETCH = 4096  # ties at the cut are resolved within this many hits
 # Hits in order: by score then date (newest first on ties), or by date then score.
 _ORDER: dict[str, Callable[[Hit], tuple[Any, ...]]] = {
@@ -141,7 +144,6 @@ class WhooshEngine:
         searches within dates use them (see `_top_arrays`); with False, none."""
         self.index_dir = index_dir
         self._use_arrays = arrays
-        self._analysed: dict[tuple[str, str], tuple[tuple[str, int, int], ...]] = {}
         # The text vectors of a generation, read on first use (`vectors()`), kept while
         # refreshes find the same generation.
         self._vectors: tuple[Path, VectorStore | None] | None = None
@@ -534,7 +536,7 @@ class WhooshEngine:
         if self._arrays is None:
             from ._arrays import ArrayScorer  # numpy: ~60 ms, once
 
-            self._arrays = ArrayScorer(self._searcher)
+            self._arrays = ArrayScorer(self._searcher, _commit_of(self._generation))
         return self._arrays.top(query, want, within)
 
     def _top(
@@ -689,13 +691,13 @@ class WhooshEngine:
         analysed last are kept: a hit shown at one keystroke is often shown at the next,
         and analysing it (tokens, stemmers) was 38% of a first-time search."""
         key = (field, text)
-        found = self._analysed.get(key)
+        found = _ANALYSED.get(key)
         if found is None:
-            if len(self._analysed) >= _ANALYSED:
-                self._analysed.clear()
+            if len(_ANALYSED) >= _ANALYSED_MAX:
+                _ANALYSED.clear()
             analyse = self._analyzers[field]
             found = tuple((t.text, t.startchar, t.endchar) for t in analyse(text, chars=True))
-            self._analysed[key] = found
+            _ANALYSED[key] = found
         return found
 
 
@@ -777,6 +779,15 @@ def _vector_store(generation: Path, identity: tuple[object, ...]) -> VectorStore
     once published (a failed read raises, and is not remembered). `identity` tells a
     folder deleted and built again under the same name from the one read before."""
     return VectorStore.open(generation)
+
+
+def _commit_of(generation: Path) -> tuple[object, ...]:
+    """A generation folder, told apart from one built again under the same name."""
+    try:
+        stat = generation.stat()
+    except OSError:
+        return (str(generation),)
+    return (str(generation), stat.st_ino, stat.st_mtime_ns)
 
 
 def _chunks_identity(generation: Path) -> tuple[object, ...]:
