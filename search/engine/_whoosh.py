@@ -139,9 +139,10 @@ class WhooshEngine:
 
     def __init__(self, index_dir: IndexDir, *, arrays: bool | None = True) -> None:
         """With `arrays`, plain queries are scored over whole posting lists with numpy
-        (`_arrays`): ~3x faster a first-time search, for ~60 ms of import at the first
-        one, which a long-lived engine (the TUI, the service) wins back. With None, only
-        searches within dates use them (see `_top_arrays`); with False, none."""
+        (`_arrays`): a first-time keystroke at 1,000 pages in 3.4 ms instead of 20.5 (with
+        the kept lists and texts), for ~60 ms of import at the first one, which a
+        long-lived engine (the TUI, the service) wins back. With None, only searches
+        within dates use them (see `_top_arrays`); with False, none."""
         self.index_dir = index_dir
         self._use_arrays = arrays
         # The text vectors of a generation, read on first use (`vectors()`), kept while
