@@ -150,9 +150,14 @@ class ArrayScorer:
         if not scored:
             return _empty()
         ids = np.concatenate([found for found, _ in scored])
+        if not len(ids):
+            return _empty()
         scores = np.concatenate([s * boost if boost != 1.0 else s for _, s in scored])
-        unique, where = np.unique(ids, return_inverse=True)
-        return unique, np.bincount(where, weights=scores, minlength=len(unique))
+        # Added into one slot per document number, in order: bincount is linear where
+        # np.unique sorts (11% of a first-time search in the service).
+        size = int(ids.max()) + 1
+        matched = np.flatnonzero(np.bincount(ids, minlength=size))
+        return matched, np.bincount(ids, weights=scores, minlength=size)[matched]
 
     def _intersection(self, parts: list[Query], boost: float) -> Scored:
         if not parts:
