@@ -218,9 +218,10 @@ def test_a_query_over_a_server_loads_h11_and_no_whoosh(tmp_path: Path) -> None:
         ("ftp://127.0.0.1", "error: the search service URL 'ftp://127.0.0.1' is not http://host"),
         ("http://127.0.0.1:99999", "error: the search service URL 'http://127.0.0.1:99999' has a"),
         ("http://", "error: the search service URL 'http://' is not http://host:port"),
+        ("http://127.0.0.1:1", "error: cannot reach the search service at http://127.0.0.1:1"),
     ],
 )
-def test_a_server_url_that_is_no_http_url_is_one_error_line(
+def test_a_server_it_cannot_use_is_one_error_line_and_exit_2(
     tmp_path: Path, url: str, message: str
 ) -> None:
     env = {**_quiet_env({}), "SEARCH_INDEX": str(tmp_path / "none")}
@@ -270,22 +271,6 @@ def test_https_verifies_the_certificate(tmp_path: Path, certificate: Path) -> No
     assert untrusted.stderr.count("\n") == 1
     assert trusted.returncode == 0, trusted.stderr
     assert "région de Koursk" in trusted.stdout
-
-
-def test_an_unreachable_server_is_one_error_line_and_exit_2(tmp_path: Path) -> None:
-    env = {**_quiet_env({}), "SEARCH_INDEX": str(tmp_path / "none")}
-    done = subprocess.run(
-        [str(SEARCH_BIN), "--server", "http://127.0.0.1:1", "query", "x"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 2 and done.stdout == ""
-    assert done.stderr.startswith("error: cannot reach the search service at http://127.0.0.1:1")
-    assert done.stderr.count("\n") == 1
-    assert not (tmp_path / "none").exists()
 
 
 def test_an_unreachable_server_loads_no_whoosh(tmp_path: Path) -> None:

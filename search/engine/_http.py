@@ -303,7 +303,7 @@ class _Closed(ConnectionResetError):
 
 
 # What a kept connection that the service closed meanwhile fails with, before any answer.
-_STALE = (_Closed, ConnectionResetError, BrokenPipeError)
+_STALE = (ConnectionResetError, BrokenPipeError)  # _Closed is a ConnectionResetError
 
 
 class _Connection:

@@ -639,14 +639,7 @@ class WhooshEngine:
         engine of the process on the same commit: a hit's newest row and its days were
         a quarter of the service's CPU for a first-time search (two queries a hit, and a
         date string for each day a text is on)."""
-        full = (self._commit, *key)
-        found = _SIDE_KEPT.get(full, _MISSING)
-        if found is _MISSING:
-            found = read()
-            if len(_SIDE_KEPT) >= _SIDE_KEPT_MAX:
-                _SIDE_KEPT.clear()
-            _SIDE_KEPT[full] = found
-        return found
+        return _remembered(_SIDE_KEPT, (self._commit, *key), _SIDE_KEPT_MAX, read)
 
     def _restriction(self, where: _Where) -> Query | None:
         """The index documents within `where`, as a query that scores nothing."""
@@ -660,12 +653,12 @@ class WhooshEngine:
 
     def _members_of(self, snapshot: str) -> Query:
         """The index documents of the texts and series `snapshot` holds."""
-        found = self._members.get(snapshot)
-        if found is None:
-            if len(self._members) >= _REMEMBERED:
-                self._members.clear()
+
+        def members() -> Query:
             ids = self._side.members(snapshot)
-            found = self._members[snapshot] = Or([Term("id", i) for i in ids]) if ids else NullQuery
+            return Or([Term("id", i) for i in ids]) if ids else NullQuery
+
+        found: Query = _remembered(self._members, snapshot, _REMEMBERED, members)
         return found
 
     def _highlighted(self, hit: Hit, terms: dict[str, set[str]]) -> Hit:
@@ -715,14 +708,14 @@ class WhooshEngine:
         """`text` analysed as `field` is: each word with its start and end. The texts
         analysed last are kept: a hit shown at one keystroke is often shown at the next,
         and analysing it (tokens, stemmers) was 38% of a first-time search."""
-        key = (field, text)
-        found = _ANALYSED.get(key)
-        if found is None:
-            if len(_ANALYSED) >= _ANALYSED_MAX:
-                _ANALYSED.clear()
-            analyse = self._analyzers[field]
-            found = tuple((t.text, t.startchar, t.endchar) for t in analyse(text, chars=True))
-            _ANALYSED[key] = found
+
+        def analysed() -> tuple[tuple[str, int, int], ...]:
+            tokens = self._analyzers[field](text, chars=True)
+            return tuple((t.text, t.startchar, t.endchar) for t in tokens)
+
+        found: tuple[tuple[str, int, int], ...] = _remembered(
+            _ANALYSED, (field, text), _ANALYSED_MAX, analysed
+        )
         return found
 
 
@@ -804,6 +797,17 @@ def _vector_store(generation: Path, identity: tuple[object, ...]) -> VectorStore
     once published (a failed read raises, and is not remembered). `identity` tells a
     folder deleted and built again under the same name from the one read before."""
     return VectorStore.open(generation)
+
+
+def _remembered(kept: dict[Any, Any], key: Any, most: int, read: Callable[[], Any]) -> Any:
+    """`kept[key]`, read and kept when absent; `kept` is emptied once it holds `most`."""
+    found = kept.get(key, _MISSING)
+    if found is _MISSING:
+        found = read()
+        if len(kept) >= most:
+            kept.clear()
+        kept[key] = found
+    return found
 
 
 def _commit_of(generation: Path) -> tuple[object, ...]:
