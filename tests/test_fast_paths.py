@@ -13,6 +13,7 @@ from index.documents import digest
 from search.engine import WhooshEngine as Engine
 from search.engine._count import one_word_count
 from search.engine._query import build_query
+from search.engine._whoosh import _matched_terms
 from tests.conftest import SAMPLE, make_page
 
 
@@ -154,3 +155,57 @@ def test_while_typing_totals_stay_exact(tmp_path: Path, arrays: bool | None) -> 
         assert typed.hits == exact.hits and "estimated" not in typed.to_json()
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("field", ["plain", "fr", "en"])
+def test_words_analysed_one_at_a_time_are_the_text_analysed_whole(
+    engine: Engine, field: str
+) -> None:
+    """Highlighting analyses each word once, not each text: the same terms and spans."""
+    texts = [hit.text for hit in engine.documents(kind="paragraph")]
+    texts += [
+        "L’alliance jusqu’à Koursk, qu’il s’agisse d’obus : 3.14 ou 2,5 % ; aujourd’hui",
+        "Œuvres et cœurs — Straße ÉTATS-UNIS l'ONU lʼEurope _x_ 1,000.50 don’t THE Running",
+        "",
+    ]
+    assert len(texts) > 10
+    analyzer = engine.searcher.schema[field].analyzer
+    for text in texts:
+        whole = tuple((t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True))
+        assert engine._words_of(field, text) == whole, text
+
+
+def test_words_from_memory_are_the_words_on_disk(tmp_path: Path) -> None:
+    """A long-lived engine expands prefixes, finds typos and marks words from the commit's
+    words held in memory; a one-shot engine looks them up on disk: the same, over
+    several segments and after a commit."""
+    index_dir = IndexDir(tmp_path / "ix")
+    build(index_dir, [SAMPLE])
+    page = tmp_path / "prague-post-2026-11-25.txt"
+    page.write_text(make_page(paragraphs=["Kourou et Kursk : des fusées à Koursk."]), "utf-8")
+    memory, disk = Engine(index_dir, arrays=True), Engine(index_dir, arrays=None)
+    try:
+        for step in ("one segment", "two segments"):
+            if step == "two segments":
+                build(index_dir, [page])
+                memory.refresh(), disk.refresh()
+            reader = disk.searcher.reader()
+            words = sorted(t for term in reader.lexicon("plain") if len(t := term.decode()) > 3)
+            assert len(words) > 200
+            typos = {w[:-1] for w in words} | {w[0] + w[2] + w[1] + w[3:] for w in words[::7]}
+            typos |= {w[:2] + "x" + w[3:] for w in words[::5]} | {"koursj", "kursk", "zzzz"}
+            for typo in sorted(t for t in typos if len(t) >= 4):
+                assert memory.within_one_typo(typo) == disk.within_one_typo(typo), (step, typo)
+            prefixes = sorted({w[:n] for w in words for n in (1, 3, 5)} | {"zq", "kour"})
+            for number, prefix in enumerate(prefixes):
+                query = build_query(memory.words(prefix), prefix_last=True)
+                if query is None:
+                    continue
+                found = _matched_terms(query, reader, memory._words())
+                assert found == _matched_terms(query, reader), (step, prefix)
+                if number % 5 == 0:
+                    assert memory.search(prefix) == disk.search(prefix), (step, prefix)
+            assert "kursk" in memory.within_one_typo("koursk") or step == "one segment"
+    finally:
+        memory.close()
+        disk.close()

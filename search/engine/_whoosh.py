@@ -24,7 +24,7 @@ from whoosh.query import (
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from index import IndexDir, SnapshotInfo
-from index.analysis import stop_words
+from index.analysis import TOKEN, stop_words
 from index.errors import SnapsearchError
 from index.side import SIDE_NAME, TEXT_KINDS, Row, SideReader, iso_day
 from index.store import collect_leaked_files
@@ -62,10 +62,15 @@ _REMEMBERED = 256  # searches remembered per searcher
 # process: the analyzers are those of index.analysis, the same for every index.
 _ANALYSED: dict[tuple[str, str], tuple[tuple[str, int, int], ...]] = {}
 _ANALYSED_MAX = 4096
+# Each word's terms by field (WhooshEngine._words_of): the filters after the tokenizer
+# take one token at a time, so a word analyses alike wherever it stands.
+_WORD_TERMS: dict[tuple[str, str], tuple[str, ...]] = {}
+_WORD_TERMS_MAX = 65_536
 # A commit's side-store answers (WhooshEngine._kept), shared by the engines of a process.
 _SIDE_KEPT: dict[tuple[object, ...], Any] = {}
 _SIDE_KEPT_MAX = 16_384
 _MISSING = object()
+_WORD_FIELDS = ("plain", "start", "fr", "en")  # the fields of the words typed
 _MAX_TIE_FETCH = 4096  # ties at the cut are resolved within this many hits
 # Hits in order: by score then date (newest first on ties), or by date then score.
 _ORDER: dict[str, Callable[[Hit], tuple[Any, ...]]] = {
@@ -198,6 +203,13 @@ class WhooshEngine:
             self.close()
         self._open()
 
+    @_reads_index
+    def prepare(self) -> None:
+        """Read now what the first searches of this commit would read (a long-lived
+        engine's scoring columns and words), so that they do not wait for it."""
+        if self._use_arrays:
+            self._scorer().prepare(_WORD_FIELDS)
+
     @property
     def searcher(self) -> Any:
         """The current Whoosh searcher (for modules of this package that need it)."""
@@ -321,7 +333,8 @@ class WhooshEngine:
         # say something, unless there are none.
         marked = [w for w in typed if w.raw.casefold() not in _STOP_WORDS] or typed
         query = build_query(marked, prefix_last=True)
-        terms = _matched_terms(query, self._searcher.reader()) if query is not None else {}
+        reader = self._searcher.reader()
+        terms = _matched_terms(query, reader, self._words()) if query is not None else {}
         return self._hit(rows[0], 0.0, terms)
 
     @_reads_index
@@ -449,8 +462,18 @@ class WhooshEngine:
         """
         if len(word) > MAX_TYPO_WORD:
             return []
-        reader = self._searcher.reader()
-        candidates = reader.terms_within("plain", word, 2, prefix=1)
+        known = self._words()
+        if known is None:
+            candidates = self._searcher.reader().terms_within("plain", word, 2, prefix=1)
+        else:
+            # The words sharing the first letter and within one letter of the length:
+            # what the automaton gives, less those more than one typo away anyway.
+            size = len(word)
+            candidates = [
+                text
+                for term in known.prefixed("plain", word[:1])
+                if abs(len(text := term.decode("utf-8")) - size) <= 1
+            ]
         return sorted(c for c in candidates if damerau_levenshtein(c, word, 1) <= 1)
 
     def run(
@@ -524,7 +547,8 @@ class WhooshEngine:
         hits.sort(key=_ORDER[sort], reverse=sort != "oldest")
         # Only the hits kept are highlighted: running the analyzers over a text costs
         # ~1.5 ms.
-        terms = _matched_terms(highlight or query, self._searcher.reader())
+        # The words alone: a restriction's terms are never marked.
+        terms = _matched_terms(highlight or words, self._searcher.reader(), self._words())
         shown = tuple(self._highlighted(hit, terms) for hit in hits[offset:want])
         return total or 0, shown
 
@@ -539,11 +563,19 @@ class WhooshEngine:
         against numpy's import (~60 ms) and ~70 ms."""
         if not (self._use_arrays or (dated and self._use_arrays is None)):
             return None
+        return self._scorer().top(query, want, within)
+
+    def _scorer(self) -> ArrayScorer:
         if self._arrays is None:
             from ._arrays import ArrayScorer  # numpy: ~60 ms, once
 
             self._arrays = ArrayScorer(self._searcher, self._commit)
-        return self._arrays.top(query, want, within)
+        return self._arrays
+
+    def _words(self) -> ArrayScorer | None:
+        """What knows this commit's words from memory: a long-lived engine's scorer; a
+        one-shot command looks its few words up on disk instead."""
+        return self._scorer() if self._use_arrays else None
 
     def _top(
         self,
@@ -710,8 +742,20 @@ class WhooshEngine:
         and analysing it (tokens, stemmers) was 38% of a first-time search."""
 
         def analysed() -> tuple[tuple[str, int, int], ...]:
-            tokens = self._analyzers[field](text, chars=True)
-            return tuple((t.text, t.startchar, t.endchar) for t in tokens)
+            # The analyzer's tokenizer, then each word's terms analysed once: running
+            # the whole chain over every hit's text was a fifth of a first-time search.
+            analyzer = self._analyzers[field]
+            found = []
+            for match in TOKEN.finditer(text):
+                word = match[0]
+                terms = _WORD_TERMS.get((field, word))
+                if terms is None:
+                    terms = tuple(token.text for token in analyzer(word))
+                    if len(_WORD_TERMS) >= _WORD_TERMS_MAX:
+                        _WORD_TERMS.clear()
+                    _WORD_TERMS[field, word] = terms
+                found += [(term, match.start(), match.end()) for term in terms]
+            return tuple(found)
 
         found: tuple[tuple[str, int, int], ...] = _remembered(
             _ANALYSED, (field, text), _ANALYSED_MAX, analysed
@@ -774,8 +818,11 @@ def _preloaded(query: Query, reader: Any, bound: float | None = None) -> Query:
     return query
 
 
-def _matched_terms(query: Query, reader: Any) -> dict[str, set[str]]:
-    """The index terms `query` matches (prefixes and typos expanded), by field.
+def _matched_terms(
+    query: Query, reader: Any, words: ArrayScorer | None = None
+) -> dict[str, set[str]]:
+    """The index terms `query` matches (prefixes and typos expanded), by field; `words`
+    knows a commit's words from memory, where the reader looks them up on disk.
 
     Not `Query.existing_terms`: in Whoosh 2.7.5 its inner loop rebinds its `fieldname`
     argument, so after the first leaf it silently skips every leaf of another field.
@@ -784,10 +831,16 @@ def _matched_terms(query: Query, reader: Any) -> dict[str, set[str]]:
     for leaf in query.leaves():
         if leaf.field() == "start":  # a short prefix: the `plain` words it begins
             leaf = Prefix("plain", leaf.text)
-        for field, term in leaf.expanded_terms(reader):
-            if (field, term) in reader:
-                text = term.decode("utf-8") if isinstance(term, bytes) else term
-                grouped.setdefault(field, set()).add(text)
+        field = leaf.field()
+        if words is not None and type(leaf) is Prefix:
+            found: Iterable[bytes | str] = words.prefixed(field, leaf.text)
+        elif words is not None and type(leaf) is Term:
+            found = [leaf.text] if words.indexed(field, leaf.text) else []
+        else:
+            found = [term for field, term in leaf.expanded_terms(reader) if (field, term) in reader]
+        for term in found:
+            text = term.decode("utf-8") if isinstance(term, bytes) else term
+            grouped.setdefault(field, set()).add(text)
     return grouped
 
 
