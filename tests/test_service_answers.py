@@ -3,6 +3,7 @@ commit it was read from, with the guards and metrics of any request."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import threading
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from index import IndexDir, build
-from search.service import Settings
+from search.service import Settings, create_app
 from search.service._answers import Answers, encode
 from search.service._warm import Warm
 from tests.conftest import SAMPLE, make_page
@@ -201,3 +202,32 @@ def test_one_engine_serves_one_request_at_a_time(index: IndexDir) -> None:
         thread.join()
     assert running[1] == 1
     warm.close()
+
+
+def test_a_worker_opens_and_prepares_its_engines_before_its_first_request(
+    index: IndexDir,
+) -> None:
+    """At startup, not at the first requests (~200 ms at 1,000 pages): every engine is
+    open, its scoring columns and words read."""
+    app = create_app(Settings(index=index.root))
+
+    async def started() -> list[object]:
+        async with app.router.lifespan_context(app):
+            return [slot.engine for slot in app.state.warm._slots]
+
+    engines = asyncio.run(started())
+    assert len(engines) == Settings.engines >= 2 and all(engines)
+    kept = engines[0]._arrays._kept  # type: ignore[attr-defined]
+    assert {"plain", "start", "fr", "en"} <= set(kept.words) and kept.days is not None
+
+
+def test_a_worker_starts_without_an_index_and_requests_report_it(tmp_path: Path) -> None:
+    api = Api(Settings(index=tmp_path / "none"))
+
+    async def started() -> None:
+        async with api.app.router.lifespan_context(api.app):
+            pass
+
+    asyncio.run(started())  # the index may come later: the worker starts all the same
+    problem = api.get(SEARCH)
+    assert problem.status_code == 503 and "none" in problem.json()["detail"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -40,6 +41,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await asyncio.get_running_loop().run_in_executor(None, warm.open_all)
         yield
         warm.close()
 
@@ -157,7 +159,17 @@ def _warm(settings: Settings) -> Warm:
 
         return Warm(None, settings.timeout, database)
     index_dir = IndexDir(settings.index)
-    return Warm(index_dir, settings.timeout, lambda: WhooshEngine(index_dir), settings.engines)
+
+    def prepared() -> Backend:
+        engine = WhooshEngine(index_dir)
+        try:
+            engine.prepare()
+        except BaseException:
+            engine.close()
+            raise
+        return engine
+
+    return Warm(index_dir, settings.timeout, prepared, settings.engines)
 
 
 def _generation(warm: Warm) -> int:
