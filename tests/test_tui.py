@@ -52,6 +52,19 @@ def test_typing_a_prefix_shows_the_paragraph(sample_index: IndexDir) -> None:
     drive(sample_index, scenario)
 
 
+def test_the_engine_is_prepared_before_the_first_keystroke(sample_index: IndexDir) -> None:
+    """Opening the app reads what the first search needs (numpy, scoring columns, words)
+    in a thread, so the first keystroke does not wait for it."""
+
+    async def scenario(app: SnapsearchApp, pilot: Pilot[None]) -> None:
+        await app.workers.wait_for_complete()
+        assert app.searches_run == 0
+        scorer = app.engine._arrays  # type: ignore[attr-defined]
+        assert scorer is not None and {"plain", "start"} <= set(scorer._kept.words)
+
+    drive(sample_index, scenario)
+
+
 def test_fast_typing_runs_one_search(sample_index: IndexDir) -> None:
     async def scenario(app: SnapsearchApp, pilot: Pilot[None]) -> None:
         before = app.searches_run

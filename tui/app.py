@@ -113,6 +113,21 @@ class SnapsearchApp(App[None]):
         self._load_snapshots()
         self.query_one("#query", Input).focus()
         self.set_interval(REFRESH_EVERY, self.check_index)
+        self._prepare()
+
+    @work(thread=True, group="prepare")
+    def _prepare(self) -> None:
+        """Read what the first searches need (numpy, the scoring columns, each field's
+        words: ~100 ms at 1,000 pages) while the user starts typing, not at the first
+        keystroke. A backend elsewhere (a server, a database) has nothing to read here."""
+        prepare = getattr(self.engine, "prepare", None)
+        if prepare is None:
+            return
+        with self._engine_lock:
+            try:
+                prepare()
+            except SnapsearchError:  # the first search reports it
+                pass
 
     def exit(self, *args: Any, **kwargs: Any) -> None:
         """Quit; answers still on their way are dropped, not mounted into a closing app."""
