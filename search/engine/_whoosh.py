@@ -837,7 +837,7 @@ def _matched_terms(
         elif words is not None and type(leaf) is Term:
             found = [leaf.text] if words.indexed(field, leaf.text) else []
         else:
-            found = [term for field, term in leaf.expanded_terms(reader) if (field, term) in reader]
+            found = [term for _, term in leaf.expanded_terms(reader) if (field, term) in reader]
         for term in found:
             text = term.decode("utf-8") if isinstance(term, bytes) else term
             grouped.setdefault(field, set()).add(text)
