@@ -157,11 +157,17 @@ def test_while_typing_totals_stay_exact(tmp_path: Path, arrays: bool | None) -> 
         engine.close()
 
 
+@pytest.mark.parametrize("arrays", [True, None], ids=["arrays", "one-shot"])
 @pytest.mark.parametrize("field", ["plain", "fr", "en"])
 def test_words_analysed_one_at_a_time_are_the_text_analysed_whole(
-    engine: Engine, field: str
+    engine: Engine, field: str, arrays: bool | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Highlighting analyses each word once, not each text: the same terms and spans."""
+    """A long-lived engine analyses each word once for highlighting, a one-shot engine
+    each text: the same terms and spans."""
+    import search.engine._whoosh as whoosh_engine
+
+    monkeypatch.setattr(whoosh_engine, "_ANALYSED", {})  # analysed afresh by this engine
+    engine = Engine(engine.index_dir, arrays=arrays)
     texts = [hit.text for hit in engine.documents(kind="paragraph")]
     texts += [
         "L’alliance jusqu’à Koursk, qu’il s’agisse d’obus : 3.14 ou 2,5 % ; aujourd’hui",
@@ -173,6 +179,7 @@ def test_words_analysed_one_at_a_time_are_the_text_analysed_whole(
     for text in texts:
         whole = tuple((t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True))
         assert engine._words_of(field, text) == whole, text
+    engine.close()
 
 
 def test_words_from_memory_are_the_words_on_disk(tmp_path: Path) -> None:
