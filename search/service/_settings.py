@@ -29,7 +29,7 @@ class Settings:
     # Whoosh searchers per worker, each serving one request at a time. Two, so that a
     # keystroke need not wait for a question's ~75 ms; more only add GIL hand-offs: at
     # 1,000 pages with 16 clients, a first-time search cost 5.9 ms of CPU with one, 7.4
-    # with two, 9.0 with four, and the load's p95 was 43, 44 and 54 ms.
+    # with two, 9.0 with four, and the load's p95 was 43, 44 and 54 ms in one run each.
     engines: int = 2
     build_wait: float = 30.0  # seconds an upload waits for another build to finish
     backend: str | None = None  # a postgresql:// URL: serve that database, not `index`
