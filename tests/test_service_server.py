@@ -236,6 +236,26 @@ def test_cli_server_option_prints_the_same(server: Running, folder: Path, args: 
     assert not (folder / "nowhere").exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "status", "output"),
+    [
+        pytest.param(["history", "\udcff"], 2, "no rate or stock index", id="history"),
+        pytest.param(["query", "K\udcffoursk"], 1, "0 hits", id="query"),
+        pytest.param(["query", "--snapshot", "\udcff", "x"], 2, "no snapshot", id="snapshot"),
+        pytest.param(["ask", "prix du \udcff ?"], None, "", id="ask"),
+    ],
+)
+def test_cli_server_takes_a_byte_the_terminal_could_not_decode(
+    server: Running, folder: Path, args: list[str], status: int | None, output: str
+) -> None:
+    """Such a byte reaches an argument as a lone surrogate, which a URL cannot encode:
+    sent as U+FFFD, the service answers as for any unknown word."""
+    done = run_process("--server", server.url, *args, index=folder / "nowhere")
+    assert done.returncode == status if status is not None else done.returncode in (0, 1)
+    assert output in done.stdout + done.stderr
+    assert "unexpected" not in done.stderr and "damaged" not in done.stderr
+
+
 def test_search_server_environment(server: Running, folder: Path) -> None:
     env = {**os.environ, "SEARCH_SERVER": server.url, "SEARCH_INDEX": str(folder / "nowhere")}
     done = subprocess.run(

@@ -161,7 +161,7 @@ class HttpBackend:
     # ------------------------------------------------------------------ documents
 
     def document(self, doc_id: str, highlight: str = "") -> Hit | None:
-        path = f"/documents/{quote(doc_id, safe='')}"
+        path = f"/documents/{quote(_encodable(doc_id), safe='')}"
         data = self._send("GET", path, params={"highlight": highlight}, absent_ok=True)
         return None if data is None else _hit(data["document"])
 
@@ -430,7 +430,24 @@ def _error(
 
 
 def _param(value: Any) -> Any:
-    return ("true" if value else "false") if isinstance(value, bool) else value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return _encodable(value)
+    if isinstance(value, list):
+        return [_encodable(v) if isinstance(v, str) else v for v in value]
+    return value
+
+
+def _encodable(text: str) -> str:
+    """`text` with what UTF-8 cannot encode replaced by U+FFFD: a byte the terminal could
+    not decode reaches a command-line argument as a lone surrogate, which the URL's
+    encoding refuses (`index._text.encodable`, not imported: the client stays light)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+    return text
 
 
 def _word(data: dict[str, Any]) -> Word:
