@@ -460,7 +460,7 @@ class WhooshEngine:
         it is the commonest typo; so candidates come from its fast automaton at distance 2,
         sharing the first letter, and are kept at Damerau-Levenshtein distance 1.
         """
-        if len(word) > MAX_TYPO_WORD:
+        if not word or len(word) > MAX_TYPO_WORD:
             return []
         known = self._words()
         if known is None:
