@@ -216,3 +216,30 @@ def test_words_from_memory_are_the_words_on_disk(tmp_path: Path) -> None:
     finally:
         memory.close()
         disk.close()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        pytest.param({"snapshot": "prague-post-2026-11-24"}, id="one-snapshot"),
+        pytest.param({"sort": "newest"}, id="newest"),
+        pytest.param({"sort": "oldest"}, id="oldest"),
+    ],
+)
+def test_ties_come_in_one_order_on_both_paths(engine: Engine, options: dict[str, str]) -> None:
+    """Where every match is collected (one snapshot, by date), equal scores come newest
+    first and then by document number, as the array scorer and the top hits give them."""
+    one_shot = Engine(engine.index_dir, arrays=False)
+    try:
+        tied = 0
+        for text in ("couronne", "dollar", "euro", "franc", "livre", "Corée", "missiles"):
+            mine, theirs = (
+                engine.search(text, limit=50, **options),
+                one_shot.search(text, limit=50, **options),
+            )
+            assert [h.id for h in mine.hits] == [h.id for h in theirs.hits], text
+            scores = [h.score for h in mine.hits]
+            tied += len(scores) - len(set(scores))
+        assert tied > 0  # the queries do hold ties
+    finally:
+        one_shot.close()

@@ -536,7 +536,14 @@ class WhooshEngine:
             hits = self._hits(kept, where)
         elif every:
             query = _preloaded(query, self._searcher.reader())
-            found = [f for f in self._searcher.search(query, limit=None)]
+            days = self._searcher.reader().column_reader("day")
+            # In the order of `_top` and the array scorer: equal scores newest first, then
+            # by document number (Whoosh's own order kept document numbers only: within
+            # one snapshot, `couronne` listed its tied rates unlike the TUI).
+            found = sorted(
+                self._searcher.search(query, limit=None),
+                key=lambda f: (-f.score, -days[f.docnum], f.docnum),
+            )
             found = [f for f in found if accept is None or accept(f.fields())]
             total = len(found)
             hits = self._hits([(f.fields(), f.score) for f in found], where)
