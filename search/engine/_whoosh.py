@@ -457,8 +457,9 @@ class WhooshEngine:
         """Index words one typo from `word`: a letter added, dropped, changed or two swapped.
 
         Whoosh's FuzzyTerm counts a swap of two letters as two edits (plain Levenshtein), yet
-        it is the commonest typo; so candidates come from its fast automaton at distance 2,
-        sharing the first letter, and are kept at Damerau-Levenshtein distance 1.
+        it is the commonest typo; so candidates sharing the first letter come from its fast
+        automaton at distance 2 (or, in a long-lived engine, from the words in memory within
+        one letter of the length), and are kept at Damerau-Levenshtein distance 1.
         """
         if not word or len(word) > MAX_TYPO_WORD:
             return []
