@@ -208,7 +208,7 @@ def test_words_from_memory_are_the_words_on_disk(tmp_path: Path) -> None:
                 query = build_query(memory.words(prefix), prefix_last=True)
                 if query is None:
                     continue
-                found = _matched_terms(query, reader, memory._words())
+                found = _matched_terms(query, reader, memory._lexicon())
                 assert found == _matched_terms(query, reader), (step, prefix)
                 if number % 5 == 0:
                     assert memory.search(prefix) == disk.search(prefix), (step, prefix)

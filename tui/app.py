@@ -119,13 +119,10 @@ class SnapsearchApp(App[None]):
     def _prepare(self) -> None:
         """Read what the first searches need (numpy, the scoring columns, each field's
         words: ~100 ms at 1,000 pages) while the user starts typing, not at the first
-        keystroke. A backend elsewhere (a server, a database) has nothing to read here."""
-        prepare = getattr(self.engine, "prepare", None)
-        if prepare is None:
-            return
+        keystroke."""
         with self._engine_lock:
             try:
-                prepare()
+                self.engine.prepare()
             except SnapsearchError:  # the first search reports it
                 pass
 

@@ -65,7 +65,7 @@ class _Unsupported(Exception):
 class _Kept:
     """What the scorers of one commit read once: field lengths, the `day` column, the
     posting lists read last, the documents of restrictions. Shared by the engines of a
-    process (the service keeps four per worker), which answer from several threads."""
+    process (the service keeps two per worker), which answer from several threads."""
 
     def __init__(self) -> None:
         self.lengths: dict[tuple[int, str], np.ndarray] = {}
@@ -201,12 +201,13 @@ class ArrayScorer:
             return _empty()
         if not schema[field].scorable:
             raise _Unsupported(f"unscorable field {field}")
-        ids, weights, lengths = self._postings(field, schema[field].to_bytes(text))
+        term = self._bytes(field, text)
+        ids, weights, lengths = self._postings(field, term)
         if not len(ids):
             return ids, weights
         bm25 = self._bm25
         assert bm25 is not None
-        idf = self._idf(field, text)
+        idf = self._idf(field, term)
         average = self._searcher.avg_field_length(field) or 1
         b = bm25._field_B.get(field, bm25.B)
         k1 = bm25.K1
@@ -238,20 +239,25 @@ class ArrayScorer:
         """The words of `field` beginning with `prefix` (Prefix._btexts, from memory)."""
         if field not in self._searcher.schema:
             return []
-        return self.words(field).prefixed(self._searcher.schema[field].to_bytes(prefix))
+        return self.words(field).prefixed(self._bytes(field, prefix))
 
     def indexed(self, field: str, term: str | bytes) -> bool:
         """Whether `term` is a word of `field` (`(field, term) in reader`, from memory)."""
         if field not in self._searcher.schema:
             return False
-        return self._searcher.schema[field].to_bytes(term) in self.words(field).all
+        return self._bytes(field, term) in self.words(field).all
 
-    def _idf(self, field: str, text: str | bytes) -> float:
-        key = (field, self._searcher.schema[field].to_bytes(text))
+    def _idf(self, field: str, term: bytes) -> float:
+        key = (field, term)
         found = self._kept.idf.get(key)
         if found is None:
-            found = self._kept.idf[key] = self._searcher.idf(field, text)
+            found = self._kept.idf[key] = self._searcher.idf(field, term)
         return found
+
+    def _bytes(self, field: str, text: str | bytes) -> bytes:
+        """`text` as `field` stores its terms."""
+        term: bytes = self._searcher.schema[field].to_bytes(text)
+        return term
 
     # ----------------------------------------------------------------- reading
 
@@ -348,7 +354,7 @@ class ArrayScorer:
         if isinstance(query, Term):
             if query.fieldname not in self._searcher.schema:
                 return _empty()[0]
-            return self._postings(query.fieldname, _bytes(self._searcher, query))[0]
+            return self._postings(query.fieldname, self._bytes(query.fieldname, query.text))[0]
         if isinstance(query, NumericRange):
             return self._matching(query._compile_query(self._reader))
         if isinstance(query, Prefix | TermRange):
@@ -379,7 +385,7 @@ class ArrayScorer:
 
 
 _KEPT_RESTRICTIONS = 64
-KEPT_BYTES = 16 << 20  # posting lists kept per searcher (24 bytes a posting)
+KEPT_BYTES = 16 << 20  # posting lists kept per commit (24 bytes a posting)
 
 
 def _read(matcher: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -417,11 +423,6 @@ def _read(matcher: Any) -> tuple[np.ndarray, np.ndarray]:
     if not blocks:
         return _empty()
     return np.concatenate(blocks), np.concatenate(block_weights)
-
-
-def _bytes(searcher: Any, term: Term) -> bytes:
-    text: bytes = searcher.schema[term.fieldname].to_bytes(term.text)
-    return text
 
 
 def _empty() -> Scored:

@@ -58,6 +58,9 @@ class HttpBackend:
     def refresh(self) -> None:
         """Nothing to do: the service moves to the latest commit before each request."""
 
+    def prepare(self) -> None:
+        """Nothing to read ahead: the service prepares its own engines when it starts."""
+
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []

@@ -108,6 +108,9 @@ class PostgresBackend:
         generation = self._one("SELECT generation FROM state")
         return int(generation[0]) if generation else 0
 
+    def prepare(self) -> None:
+        """Nothing to read ahead: the database keeps what its queries read."""
+
     def refresh(self) -> None:
         """See the latest commit: every query already does; after a build, forget the
         snapshot list (one small query when nothing changed)."""

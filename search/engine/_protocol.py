@@ -31,6 +31,10 @@ class Backend(Protocol):
     def refresh(self) -> None:
         """See the latest commit (cheap when nothing changed)."""
 
+    def prepare(self) -> None:
+        """Read now what the first searches would read, so that they do not wait for it
+        (a long-lived client calls it once it has opened the backend)."""
+
     def close(self) -> None:
         """Release files and connections."""
 

@@ -334,7 +334,7 @@ class WhooshEngine:
         marked = [w for w in typed if w.raw.casefold() not in _STOP_WORDS] or typed
         query = build_query(marked, prefix_last=True)
         reader = self._searcher.reader()
-        terms = _matched_terms(query, reader, self._words()) if query is not None else {}
+        terms = _matched_terms(query, reader, self._lexicon()) if query is not None else {}
         return self._hit(rows[0], 0.0, terms)
 
     @_reads_index
@@ -463,7 +463,7 @@ class WhooshEngine:
         """
         if not word or len(word) > MAX_TYPO_WORD:
             return []
-        known = self._words()
+        known = self._lexicon()
         if known is None:
             candidates = self._searcher.reader().terms_within("plain", word, 2, prefix=1)
         else:
@@ -556,7 +556,7 @@ class WhooshEngine:
         # Only the hits kept are highlighted: running the analyzers over a text costs
         # ~1.5 ms.
         # The words alone: a restriction's terms are never marked.
-        terms = _matched_terms(highlight or words, self._searcher.reader(), self._words())
+        terms = _matched_terms(highlight or words, self._searcher.reader(), self._lexicon())
         shown = tuple(self._highlighted(hit, terms) for hit in hits[offset:want])
         return total or 0, shown
 
@@ -580,7 +580,7 @@ class WhooshEngine:
             self._arrays = ArrayScorer(self._searcher, self._commit)
         return self._arrays
 
-    def _words(self) -> ArrayScorer | None:
+    def _lexicon(self) -> ArrayScorer | None:
         """What knows this commit's words from memory: a long-lived engine's scorer; a
         one-shot command looks its few words up on disk instead."""
         return self._scorer() if self._use_arrays else None
@@ -831,9 +831,9 @@ def _preloaded(query: Query, reader: Any, bound: float | None = None) -> Query:
 
 
 def _matched_terms(
-    query: Query, reader: Any, words: ArrayScorer | None = None
+    query: Query, reader: Any, lexicon: ArrayScorer | None = None
 ) -> dict[str, set[str]]:
-    """The index terms `query` matches (prefixes and typos expanded), by field; `words`
+    """The index terms `query` matches (prefixes and typos expanded), by field; `lexicon`
     knows a commit's words from memory, where the reader looks them up on disk.
 
     Not `Query.existing_terms`: in Whoosh 2.7.5 its inner loop rebinds its `fieldname`
@@ -844,10 +844,10 @@ def _matched_terms(
         if leaf.field() == "start":  # a short prefix: the `plain` words it begins
             leaf = Prefix("plain", leaf.text)
         field = leaf.field()
-        if words is not None and type(leaf) is Prefix:
-            found: Iterable[bytes | str] = words.prefixed(field, leaf.text)
-        elif words is not None and type(leaf) is Term:
-            found = [leaf.text] if words.indexed(field, leaf.text) else []
+        if lexicon is not None and type(leaf) is Prefix:
+            found: Iterable[bytes | str] = lexicon.prefixed(field, leaf.text)
+        elif lexicon is not None and type(leaf) is Term:
+            found = [leaf.text] if lexicon.indexed(field, leaf.text) else []
         else:
             found = [term for _, term in leaf.expanded_terms(reader) if (field, term) in reader]
         for term in found:

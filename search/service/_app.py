@@ -159,17 +159,7 @@ def _warm(settings: Settings) -> Warm:
 
         return Warm(None, settings.timeout, database)
     index_dir = IndexDir(settings.index)
-
-    def prepared() -> Backend:
-        engine = WhooshEngine(index_dir)
-        try:
-            engine.prepare()
-        except BaseException:
-            engine.close()
-            raise
-        return engine
-
-    return Warm(index_dir, settings.timeout, prepared, settings.engines)
+    return Warm(index_dir, settings.timeout, lambda: WhooshEngine(index_dir), settings.engines)
 
 
 def _generation(warm: Warm) -> int:

@@ -95,6 +95,7 @@ class Warm:
                 if slot.engine is None:
                     with contextlib.suppress(Exception):
                         slot.engine = self._open()
+                        slot.engine.prepare()
 
     def _current(self, slot: _Slot) -> Backend:
         if slot.engine is None:
