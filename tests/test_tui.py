@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import OptionList, Static
+from textual.widgets import Input, OptionList, Static
 
 from index import IndexDir, build
 from tests.conftest import SAMPLE, SAMPLE_ID, make_page
@@ -154,10 +155,43 @@ def test_new_commits_are_picked_up_without_restart(sample_index: IndexDir, tmp_p
         extra = tmp_path / "extra-2026-11-27.txt"
         extra.write_text(make_page(paragraphs=["Trams return to Wenceslas Square after repairs."]))
         build(sample_index, [extra])
-        app.check_index()
+        await app.check_index().wait()
         await settle(pilot)
         assert results_of(app) == ["extra-2026-11-27:p1"]
         assert str(app.query_one("#status", Static).render()).startswith("2 snapshots")
+
+    drive(sample_index, scenario)
+
+
+def test_the_screen_takes_keys_while_the_index_is_busy(sample_index: IndexDir) -> None:
+    """The refresh timer looks for new commits off the event loop: a long answer holding
+    the engine must not freeze typing at the next tick (it did, for as long as the answer
+    took, and for ever when the loop itself held the engine)."""
+
+    async def scenario(app: SnapsearchApp, pilot: Pilot[None]) -> None:
+        await app.workers.wait_for_complete()  # the engine is prepared
+        holding, done = threading.Event(), threading.Event()
+
+        def answer() -> None:  # a long answer in its worker thread
+            with app._engine_lock:
+                holding.set()
+                done.wait(10)
+
+        holder = threading.Thread(target=answer)
+        holder.start()
+        holding.wait()
+        try:
+            refresh = app.check_index()  # the timer ticks meanwhile
+            await pilot.press(*"Kour")
+            await pilot.pause()
+            assert app.query_one("#query", Input).value == "Kour"
+            assert holder.is_alive()  # typed while the engine was still held
+        finally:
+            done.set()
+            holder.join()
+        await refresh.wait()
+        await settle(pilot)
+        assert results_of(app) == [f"{SAMPLE_ID}:p3"]
 
     drive(sample_index, scenario)
 
@@ -229,7 +263,7 @@ def test_a_new_commit_while_a_document_is_open_updates_the_list_beneath(
         extra = tmp_path / "extra-2026-11-27.txt"
         extra.write_text(make_page(paragraphs=["Des renforts arrivent à Koursk ce matin."]))
         build(sample_index, [extra])
-        app.check_index()
+        await app.check_index().wait()
         await settle(pilot)
         assert isinstance(app.screen, DocumentScreen)
         assert "extra-2026-11-27:p1" in results_of(app)

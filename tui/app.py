@@ -430,23 +430,35 @@ class SnapsearchApp(App[None]):
 
     # ----------------------------------------------------------------------- index
 
-    def check_index(self) -> None:
-        """Pick up commits made by other processes (a watcher, a build)."""
-        try:
-            with self._engine_lock:
-                self.engine.refresh()
-                documents = self.engine.document_count()
-        except SnapsearchError as exc:
-            self.tell(str(exc), severity="error")
+    @work(exclusive=True, group="refresh")
+    async def check_index(self) -> None:
+        """Pick up commits made by other processes (a watcher, a build).
+
+        Off the event loop, like searches: a long answer holds the engine, and the
+        screen must not freeze waiting for it at every tick of the refresh timer."""
+        seen = await self._in_thread(self._reopen)
+        if seen is None:  # the error is already told
             return
+        documents, infos = seen
         if documents != self._documents:
-            self._load_snapshots()
+            self._show_snapshots(infos, documents)
             self._search(self._text)
+
+    def _reopen(self) -> tuple[int, list[SnapshotInfo]]:
+        """The engine on the newest commit: its document count, and its snapshots when
+        that count changed (listing them all is the slower part at a year of pages)."""
+        self.engine.refresh()
+        documents = self.engine.document_count()
+        changed = documents != self._documents
+        return documents, self.engine.snapshots() if changed else self.snapshot_infos
 
     def _load_snapshots(self) -> None:
         with self._engine_lock:
-            self.snapshot_infos = self.engine.snapshots()
-            self._documents = self.engine.document_count()
+            infos, documents = self.engine.snapshots(), self.engine.document_count()
+        self._show_snapshots(infos, documents)
+
+    def _show_snapshots(self, infos: list[SnapshotInfo], documents: int) -> None:
+        self.snapshot_infos, self._documents = infos, documents
         select = self.query_one("#snapshot", Select)
         options: list[tuple[Content, str]] = [(Content("All snapshots"), ALL)]
         options += [
