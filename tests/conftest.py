@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -25,6 +26,13 @@ pytest_plugins = ["tests.pg_support"]
 SAMPLE = sample_path()
 SAMPLE_ID = SAMPLE.stem
 SEARCH_BIN = Path(sys.executable).with_name("search")
+
+
+# A run started in the background by a non-interactive shell (`pytest &`) ignores Ctrl+C,
+# and the programs it starts inherit that: `search index watch`, stopped by SIGINT in the
+# tests as a user stops it, would never stop. The tests' children get the default.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def make_page(

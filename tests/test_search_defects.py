@@ -69,12 +69,16 @@ def test_watch_prints_its_errors_on_stderr(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 30
-    while not (tmp_path / "ix").exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    time.sleep(1.5)
-    watcher.send_signal(signal.SIGINT)
-    out, err = watcher.communicate(timeout=30)
+    try:
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "ix").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1.5)
+        watcher.send_signal(signal.SIGINT)
+        out, err = watcher.communicate(timeout=30)
+    finally:  # not left running when the test fails
+        watcher.kill()
+        watcher.communicate()
     assert "bad-2026-11-02.txt" in err and "error: " in err
     assert "error: " not in out and "good-2026-11-01" in out
 

@@ -40,14 +40,19 @@ class Terminal:
     def screen(self) -> str:
         return self._tmux("capture-pane", "-t", "t", "-p")
 
-    def wait_for(self, text: str, timeout: float = 20) -> str:
+    def wait_for(self, text: str, timeout: float = 20, *, gone: str | None = None) -> str:
+        """The screen once `text` is on it (and `gone` no longer is): right after a
+        resize, tmux shows the old picture cropped until the app draws the new one."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             screen = self.screen()
-            if text in screen:
+            if text in screen and (gone is None or gone not in screen):
                 return screen
             time.sleep(0.1)
-        raise AssertionError(f"{text!r} never appeared on screen:\n{self.screen()}")
+        raise AssertionError(
+            f"{text!r} never appeared on screen{f' without {gone!r}' if gone else ''}:\n"
+            f"{self.screen()}"
+        )
 
     def alive(self) -> bool:
         return "t" in self._tmux("list-sessions", "-F", "#{session_name}").split()
@@ -96,8 +101,8 @@ def test_80_by_24_shows_the_whole_prompt_and_offers_to_ask(terminal: Terminal) -
     terminal.wait_for("─ preview ─")  # wide: results, preview and chat side by side
     terminal.resize(80, 24)
     terminal.wait_for("─ questions ─")
-    screen = terminal.wait_for("─ sources ─")  # still scrolled to the newest answer
-    assert "─ preview ─" not in screen
+    # Narrow again: the chat alone under the results, still on the newest answer.
+    terminal.wait_for("─ sources ─", gone="─ preview ─")
     terminal.wait_for("^l Citations")
     terminal.type("C-l")
     terminal.wait_for("1‥9 Open")
