@@ -178,6 +178,33 @@ def test_a_unit_answers_the_focus_without_its_word(
     assert any(expected in span for span in spans), (reply.answer, spans)
 
 
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        pytest.param("Combien de rames Škoda doit-il livrer ?", False, id="count-is-not-a-price"),
+        pytest.param(
+            "Combien ont coûté les rames commandées à Škoda ?", True, id="cost-is-the-price"
+        ),
+    ],
+)
+def test_a_sum_of_money_answers_only_money_questions(
+    tmp_path: Path, question: str, wanted: bool
+) -> None:
+    page = tmp_path / "metro-2026-11-20.txt"
+    sentence = (
+        "Les rames, commandées au constructeur Škoda pour 4,8 milliards de couronnes, "
+        "arriveront à partir de 2029."
+    )
+    page.write_text(make_page(headline="Metro", paragraphs=[sentence]), "utf-8")
+    index_dir = IndexDir(tmp_path / "ix")
+    build(index_dir, [page])
+    engine_ = Engine(index_dir)
+    reply = answer(engine_, question, embedder=None)
+    engine_.close()
+    spans = [reply.answer[a:b] for a, b in reply.highlights]
+    assert any("4,8 milliards" in span for span in spans) is wanted, (reply.answer, spans)
+
+
 def test_line_d_opening_is_never_the_brno_sentence(engine: Engine) -> None:
     reply = answer(engine, "Quand la ligne D sera-t-elle mise en service ?", embedder=None)
     assert "Brno" not in reply.answer

@@ -60,6 +60,11 @@ _MONEY_UNITS = re.compile(
     r"CZK|EUR|USD|GBP|CHF)\b|[€$£]",
     re.IGNORECASE,
 )
+# A focus that a sum of money answers (`combien de couronnes`, `how much money`).
+_MONEY_FOCUS = re.compile(
+    rf"{_MONEY_UNITS.pattern}|^(?:argent|montant|somme|money|amount|sum|cash|funds?)$",
+    re.IGNORECASE,
+)
 Similarity = Callable[[str], float]  # the question's cosine to a text
 # A number question's focus that a span's unit answers without the focus word itself:
 # `combien de temps` is answered by `dix-huit minutes`, `what share` by `a third`.
@@ -347,9 +352,18 @@ def _score(
         # `What is the population of Japan?` wants a population: any other number, even
         # in the sentence beside the one about salaries, answers something else.
         span, typed = None, 0.0
-    if span and question.kind == NUMBER and _MONEY_WORDS.search(question.text):
-        # `Combien coûte…` wants a sum of money, not `986 places`.
-        typed *= 1.0 if _MONEY_UNITS.search(hit.text[span[0] : span[1]]) else 0.3
+    if span and question.kind == NUMBER:
+        if _MONEY_WORDS.search(question.text):
+            # `Combien coûte…` wants a sum of money, not `986 places`.
+            typed *= 1.0 if _MONEY_UNITS.search(hit.text[span[0] : span[1]]) else 0.3
+        elif (
+            question.focus
+            and not _MONEY_FOCUS.search(question.focus)
+            and _MONEY_UNITS.search(hit.text[span[0] : span[1]])
+        ):
+            # And `combien de rames` a number of trains: their price (`commandées pour
+            # 4,8 milliards de couronnes`) answers something else, a near miss.
+            span, typed = None, 0.0
     # Without an expected type (`quel traité`, `what does`), a focus span only helps.
     type_term = typed if question.kind != OTHER else 0.5 + 0.3 * typed
     # `combien coûte` answered by a sentence without any number
