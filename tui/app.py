@@ -437,7 +437,7 @@ class SnapsearchApp(App[None]):
         Off the event loop, like searches: a long answer holds the engine, and the
         screen must not freeze waiting for it at every tick of the refresh timer."""
         seen = await self._in_thread(self._reopen)
-        if seen is None:  # the error is already told
+        if seen is None or self.quitting:  # the error is already told; or closing
             return
         documents, infos = seen
         if documents != self._documents:
