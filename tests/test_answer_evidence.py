@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from index import IndexDir, build
-from search.ask import answer
+from search.ask import Answer, answer
 from search.ask._evidence import Evidence, confidence, decide
 from search.ask._passages import MAX_PAIR_CHARS
 from search.ask._question import PLACE, _singular, analyze
@@ -23,6 +23,19 @@ from tests.conftest import SAMPLE, make_page
 DEVSET = Path(__file__).parent / "devset"
 FR_PAGE, EN_PAGE = "prague-post-2026-11-25", "prague-post-2026-11-26"
 Vector = tuple[float, ...]
+
+
+def ask_one_page(tmp_path: Path, name: str, headline: str, text: str, question: str) -> Answer:
+    """`question` asked lexically of an index holding one page whose article is `text`."""
+    page = tmp_path / f"{name}-2026-11-20.txt"
+    page.write_text(make_page(headline=headline, paragraphs=[text]), "utf-8")
+    index_dir = IndexDir(tmp_path / "ix")
+    build(index_dir, [page])
+    engine_ = Engine(index_dir)
+    try:
+        return answer(engine_, question, embedder=None)
+    finally:
+        engine_.close()
 
 
 class BagOfWords:
@@ -119,29 +132,20 @@ def test_two_long_sentences_never_make_an_answer_over_the_limit(tmp_path: Path) 
         "to work on the riverbanks without interruption during the first months."
     )
     assert len(first) + len(second) + 1 > MAX_PAIR_CHARS
-    page = tmp_path / "river-2026-11-20.txt"
-    page.write_text(make_page(headline="Riverside", paragraphs=[f"{first} {second}"]), "utf-8")
-    index_dir = IndexDir(tmp_path / "ix")
-    build(index_dir, [page])
-    engine_ = Engine(index_dir)
-    reply = answer(engine_, "How much will the bridge cost?", embedder=None)
-    engine_.close()
+    reply = ask_one_page(
+        tmp_path, "river", "Riverside", f"{first} {second}", "How much will the bridge cost?"
+    )
     assert reply.answerable and "45 million euros" in reply.answer
     assert len(reply.answer) <= MAX_PAIR_CHARS
 
 
 def test_a_typed_span_is_kept_when_the_focus_noun_is_a_synonym(tmp_path: Path) -> None:
-    page = tmp_path / "shop-2026-11-20.txt"
     text = (
         "The new store on Wenceslas Square opened on Saturday. "
         "It welcomed 12,000 customers in its first weekend, the manager said."
     )
-    page.write_text(make_page(headline="Store", paragraphs=[text]), "utf-8")
-    index_dir = IndexDir(tmp_path / "ix")
-    build(index_dir, [page])
-    engine_ = Engine(index_dir)
-    reply = answer(engine_, "How many clients did the new store welcome?", embedder=None)
-    engine_.close()
+    question = "How many clients did the new store welcome?"
+    reply = ask_one_page(tmp_path, "shop", "Store", text, question)
     assert reply.answerable, reply.answer
     spans = [reply.answer[a:b] for a, b in reply.highlights]
     assert spans == ["12,000 customers"]
@@ -167,13 +171,7 @@ def test_a_typed_span_is_kept_when_the_focus_noun_is_a_synonym(tmp_path: Path) -
 def test_a_unit_answers_the_focus_without_its_word(
     tmp_path: Path, question: str, sentence: str, expected: str
 ) -> None:
-    page = tmp_path / "unit-2026-11-20.txt"
-    page.write_text(make_page(headline="Unit", paragraphs=[sentence]), "utf-8")
-    index_dir = IndexDir(tmp_path / "ix")
-    build(index_dir, [page])
-    engine_ = Engine(index_dir)
-    reply = answer(engine_, question, embedder=None)
-    engine_.close()
+    reply = ask_one_page(tmp_path, "unit", "Unit", sentence, question)
     spans = [reply.answer[a:b] for a, b in reply.highlights]
     assert any(expected in span for span in spans), (reply.answer, spans)
 
@@ -190,17 +188,11 @@ def test_a_unit_answers_the_focus_without_its_word(
 def test_a_sum_of_money_answers_only_money_questions(
     tmp_path: Path, question: str, wanted: bool
 ) -> None:
-    page = tmp_path / "metro-2026-11-20.txt"
     sentence = (
         "Les rames, commandées au constructeur Škoda pour 4,8 milliards de couronnes, "
         "arriveront à partir de 2029."
     )
-    page.write_text(make_page(headline="Metro", paragraphs=[sentence]), "utf-8")
-    index_dir = IndexDir(tmp_path / "ix")
-    build(index_dir, [page])
-    engine_ = Engine(index_dir)
-    reply = answer(engine_, question, embedder=None)
-    engine_.close()
+    reply = ask_one_page(tmp_path, "metro", "Metro", sentence, question)
     spans = [reply.answer[a:b] for a, b in reply.highlights]
     assert any("4,8 milliards" in span for span in spans) is wanted, (reply.answer, spans)
 

@@ -353,14 +353,11 @@ def _score(
         # in the sentence beside the one about salaries, answers something else.
         span, typed = None, 0.0
     if span and question.kind == NUMBER:
+        money = _MONEY_UNITS.search(hit.text[span[0] : span[1]]) is not None
         if _MONEY_WORDS.search(question.text):
             # `Combien coûte…` wants a sum of money, not `986 places`.
-            typed *= 1.0 if _MONEY_UNITS.search(hit.text[span[0] : span[1]]) else 0.3
-        elif (
-            question.focus
-            and not _MONEY_FOCUS.search(question.focus)
-            and _MONEY_UNITS.search(hit.text[span[0] : span[1]])
-        ):
+            typed *= 1.0 if money else 0.3
+        elif money and question.focus and not _MONEY_FOCUS.search(question.focus):
             # And `combien de rames` a number of trains: their price (`commandées pour
             # 4,8 milliards de couronnes`) answers something else, a near miss.
             span, typed = None, 0.0
