@@ -7,14 +7,16 @@ import hashlib
 import math
 import re
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from index import IndexDir, build
 from search.ask import Answer, answer
-from search.ask._evidence import Evidence, confidence, decide
-from search.ask._passages import MAX_PAIR_CHARS
+from search.ask._evidence import ANSWER_AT, SUPPORTED_AT, Evidence, confidence, decide
+from search.ask._paragraphs import judge
+from search.ask._passages import MAX_PAIR_CHARS, Passage
 from search.ask._question import PLACE, _singular, analyze
 from search.ask._semantic import SWITCH, Embedder, Vectors, available_embedder, cosine
 from search.engine import WhooshEngine as Engine
@@ -25,17 +27,32 @@ FR_PAGE, EN_PAGE = "prague-post-2026-11-25", "prague-post-2026-11-26"
 Vector = tuple[float, ...]
 
 
-def ask_one_page(tmp_path: Path, name: str, headline: str, text: str, question: str) -> Answer:
-    """`question` asked lexically of an index holding one page whose article is `text`."""
+@contextmanager
+def one_page(tmp_path: Path, name: str, headline: str, text: str) -> Iterator[Engine]:
+    """An engine over an index holding one page whose article is `text`."""
     page = tmp_path / f"{name}-2026-11-20.txt"
     page.write_text(make_page(headline=headline, paragraphs=[text]), "utf-8")
     index_dir = IndexDir(tmp_path / "ix")
     build(index_dir, [page])
     engine_ = Engine(index_dir)
     try:
-        return answer(engine_, question, embedder=None)
+        yield engine_
     finally:
         engine_.close()
+
+
+def ask_one_page(tmp_path: Path, name: str, headline: str, text: str, question: str) -> Answer:
+    """`question` asked lexically of one page (`one_page`)."""
+    with one_page(tmp_path, name, headline, text) as engine_:
+        return answer(engine_, question, embedder=None)
+
+
+def best_passage(tmp_path: Path, name: str, headline: str, text: str, question: str) -> Passage:
+    """The passage `question` is judged on, lexically, in one page (`one_page`)."""
+    with one_page(tmp_path, name, headline, text) as engine_:
+        passage = judge(engine_, analyze(question, engine_.words), None, None).passage
+    assert passage is not None, question
+    return passage
 
 
 class BagOfWords:
@@ -171,9 +188,9 @@ def test_a_typed_span_is_kept_when_the_focus_noun_is_a_synonym(tmp_path: Path) -
 def test_a_unit_answers_the_focus_without_its_word(
     tmp_path: Path, question: str, sentence: str, expected: str
 ) -> None:
-    reply = ask_one_page(tmp_path, "unit", "Unit", sentence, question)
-    spans = [reply.answer[a:b] for a, b in reply.highlights]
-    assert any(expected in span for span in spans), (reply.answer, spans)
+    passage = best_passage(tmp_path, "unit", "Unit", sentence, question)
+    assert passage.span is not None, passage
+    assert expected in passage.hit.text[passage.span[0] : passage.span[1]]
 
 
 @pytest.mark.parametrize(
@@ -206,10 +223,13 @@ def test_line_d_opening_is_never_the_brno_sentence(engine: Engine) -> None:
 
 
 def test_cost_of_line_d_is_the_70_billion(engine: Engine) -> None:
-    reply = answer(engine, "Combien coûte la ligne D ?", embedder=None)
-    assert reply.answerable, reply.answer
-    assert "70 milliards de couronnes" in reply.answer
-    assert reply.citations[0].paragraph == 2
+    """Not the sentence where `coûts` is a word of a condition (tests/test_answer.py
+    checks what the reply makes of it)."""
+    question = analyze("Combien coûte la ligne D ?", engine.words)
+    passage = judge(engine, question, None, None).passage
+    assert passage is not None and passage.span is not None
+    assert (passage.hit.snapshot, passage.hit.paragraph) == (FR_PAGE, 2)
+    assert "70 milliards de couronnes" in passage.hit.text[passage.span[0] : passage.span[1]]
 
 
 @pytest.mark.parametrize(
@@ -268,8 +288,9 @@ def test_similarity_alone_never_makes_an_answer() -> None:
 
 def test_a_missing_year_blocks_the_fair_route() -> None:
     evidence = _evidence(missing=0.5)
-    assert not decide(evidence, 0.6)
-    assert decide(_evidence(), 0.6)
+    assert SUPPORTED_AT < ANSWER_AT
+    assert not decide(evidence, SUPPORTED_AT)
+    assert decide(_evidence(), SUPPORTED_AT)
 
 
 # ------------------------------------------------------------------ cross-language
@@ -318,16 +339,16 @@ def test_a_name_question_is_answered_right_or_not_at_all(
     engine: Engine, e5: Embedder, semantic: bool
 ) -> None:
     """The union's chairman is named in a paragraph about the drought: the lexical path
-    finds him (`chairs` ~ `chairman`); under the extra the paragraphs about the union
-    sit closer to the question and outrank him, so that path abstains, never naming
-    someone else."""
+    ranks it first (`chairs` ~ `chairman`) with a thin lead; under the extra the
+    paragraphs about the union sit closer to the question and outrank it. Either path
+    may abstain; neither names someone else."""
     reply = answer(
         engine, "Who chairs the Czech Hop Growers Union?", embedder=e5 if semantic else None
     )
-    if semantic and not reply.answerable:
-        return
-    assert reply.answerable, reply.answer
-    assert "Petr Novotný" in reply.answer
+    if reply.answerable:
+        assert "Petr Novotný" in reply.answer
+    elif not semantic:
+        assert "Petr Novotný" in reply.citations[0].text
 
 
 @pytest.mark.parametrize("semantic", [False, True], ids=["lexical", "semantic"])

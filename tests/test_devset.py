@@ -62,17 +62,23 @@ def test_ask_meets_the_floors_on_the_dev_half(
     def share(row: dict[str, int], kind: str) -> float:
         return row[kind] / row["total"]
 
-    # Measured on the dev half with its second batch (harder near misses): close 87%,
-    # near misses refused 71%, wrong 8% of all, paraphrases 21%, confident answers 77%
-    # right. Floors a little below: they guard against losing ground, and sit under the
-    # issue's targets (near misses ≥ 90%, wrong ≤ 3%), which are not met.
-    assert share(ask["close"], "correct") >= 0.85
-    assert share(ask["near_miss"], "abstained_rightly") >= 0.68
-    assert share(ask["all"], "wrong") <= 0.09
-    assert share(ask["paraphrase"], "correct") >= 0.19
-    assert results["ask"]["confident_correct"] >= 0.75 * results["ask"]["confident_answers"]
-    assert ask["all"]["correct"] > baseline["all"]["correct"]
-    assert ask["all"]["wrong"] < baseline["all"]["wrong"]
+    # Measured on the dev half (210 questions): close 79%, near misses refused 88%,
+    # wrong 2.9% of all (6), paraphrases 10%, confident answers 88% right. The confidence
+    # model sits where wrong answers stay at 3%, which costs paraphrases and close
+    # wordings with a thin lead. Floors a little below: they guard against losing
+    # ground; near misses (≥ 90%) and paraphrases (≥ 70%) stay under the targets.
+    assert share(ask["close"], "correct") >= 0.77
+    assert share(ask["near_miss"], "abstained_rightly") >= 0.85
+    assert share(ask["all"], "wrong") <= 0.035
+    assert share(ask["paraphrase"], "correct") >= 0.09
+    assert results["ask"]["confident_correct"] >= 0.85 * results["ask"]["confident_answers"]
+
+    # The baseline never abstains: a few more right answers (50) for 160 wrong ones.
+    def precision(row: dict[str, int]) -> float:
+        return row["correct"] / max(1, row["correct"] + row["wrong"])
+
+    assert precision(ask["all"]) >= 3 * precision(baseline["all"])
+    assert ask["all"]["wrong"] * 10 < baseline["all"]["wrong"]
 
 
 def test_ask_with_the_semantic_extra_meets_its_floors_on_the_dev_half(
@@ -92,12 +98,13 @@ def test_ask_with_the_semantic_extra_meets_its_floors_on_the_dev_half(
     def share(row: dict[str, int], kind: str) -> float:
         return row[kind] / row["total"]
 
-    # Measured on the dev half with its second batch: close 90%, paraphrases 20%, near
-    # misses refused 75%, wrong 6% of all (13), as many right as lexically and fewer
-    # wrong. Floors a little below.
-    assert share(semantic["close"], "correct") >= 0.85
-    assert share(semantic["paraphrase"], "correct") >= 0.18
-    assert semantic["all"]["correct"] >= lexical["all"]["correct"]
+    # Measured on the dev half: close 74%, paraphrases 12%, near misses refused 88%,
+    # wrong 2.9% of all (6), one right answer fewer than lexically (42, 43) and no more
+    # wrong ones: at this precision the extra trades close wordings for paraphrases.
+    # Floors a little below.
+    assert share(semantic["close"], "correct") >= 0.72
+    assert share(semantic["paraphrase"], "correct") >= 0.11
+    assert semantic["all"]["correct"] >= lexical["all"]["correct"] - 3
     assert semantic["all"]["wrong"] <= lexical["all"]["wrong"]
-    assert share(semantic["near_miss"], "abstained_rightly") >= 0.72
-    assert share(semantic["all"], "wrong") <= 0.07
+    assert share(semantic["near_miss"], "abstained_rightly") >= 0.85
+    assert share(semantic["all"], "wrong") <= 0.035

@@ -115,21 +115,26 @@ def _evidence(
         expects_type=1.0 if question.kind in _TYPED else 0.0,
         margin=2 / (1 + math.exp(second - best.score)) - 1,
         first=1.0 if hits and hits[0].text == best.hit.text else 0.0,
-        missing=_missing(engine, question, best.hit),
+        missing=_missing(engine, question, best.hit, bridged=best.similarity > 0),
         similarity=best.similarity,
         value_type=1.0 if question.kind in _VALUES else 0.0,
     )
 
 
-def _missing(engine: Backend, question: Question, hit: Hit) -> float:
+def _missing(engine: Backend, question: Question, hit: Hit, bridged: bool) -> float:
     """The share of the question's specific parts (numbers, years, names) the paragraph
     holds no word of: `le coût en 2015` when the text gives no 2015. A name of several
     words is one part (`Czech Hop Growers Union` is there as `the union`)."""
     groups = question.groups or tuple((i,) for i in range(len(question.words)))
+    # Across languages a name is translated (`North Korean`, `nord-coréens`) where a
+    # number is not: in a page of the other language reached by meaning (`bridged`, the
+    # embedder's similarity), only numbers can be missing.
+    across = bridged and hit.lang != question.lang
+    specific = _has_digit_word if across else _is_specific
     parts = [
         [question.words[i] for i in group]
         for group in groups
-        if any(_is_specific(question, question.words[i]) for i in group)
+        if any(specific(question, question.words[i]) for i in group)
     ]
     if not parts:
         return 0.0
@@ -146,6 +151,10 @@ def _missing(engine: Backend, question: Question, hit: Hit) -> float:
 
 def _is_specific(question: Question, word: Word) -> bool:
     return word.plain in question.names or _has_digit(word.raw)
+
+
+def _has_digit_word(question: Question, word: Word) -> bool:
+    return _has_digit(word.raw)
 
 
 def _has_digit(text: str) -> bool:
