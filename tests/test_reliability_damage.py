@@ -165,6 +165,23 @@ def test_damage_found_only_by_a_query_is_reported_as_damage(built: Cli, small_pa
     assert run("query", "Wenceslas").exit_code == 0
 
 
+def test_a_long_lived_engine_recovers_once_the_index_is_repaired(built: Cli) -> None:
+    """The TUI and the service keep one engine and refresh it: a refresh that finds the
+    index damaged tells so, and the first refresh after a repair reads it again (the
+    engine stayed closed on its old generation before)."""
+    root = built.index_dir.root
+    engine = Engine(IndexDir(root))
+    current = root / "CURRENT"
+    live = current.read_text()
+    current.write_text("g999999")
+    with pytest.raises(IndexDamagedError, match="CURRENT names a missing generation"):
+        engine.refresh()
+    current.write_text(live)
+    engine.refresh()
+    assert [hit.snapshot for hit in engine.search("Koursk").hits] == ["prague-post-2026-11-24"]
+    engine.close()
+
+
 def _user_files(folder: Path) -> None:
     (folder / "thesis.odt").write_text("mine")
 

@@ -183,15 +183,25 @@ class WhooshEngine:
         self._paths: dict[str, str | None] = {}
         self._members: dict[str, Query] = {}
         self._arrays: ArrayScorer | None = None  # made at the first search that takes it
+        self._closed = False
 
     def close(self) -> None:
+        self._closed = True
         self._searcher.close()
         self._side.close()
 
     def refresh(self) -> None:
-        """See the latest commit, or the new generation after a rebuild."""
+        """See the latest commit, or the new generation after a rebuild; or, after a
+        refresh that found the index damaged, the repaired one."""
         try:
-            if self.index_dir.generation() == self._generation and self._searcher.up_to_date():
+            # A closed searcher still says it is up to date: without `_closed`, an index
+            # damaged for one refresh (CURRENT naming a missing generation) left the
+            # engine closed on its old generation for good once CURRENT was put back.
+            if (
+                not self._closed
+                and self.index_dir.generation() == self._generation
+                and self._searcher.up_to_date()
+            ):
                 return
         except Exception:  # CURRENT or the folder changing under us: open afresh below
             pass
