@@ -271,3 +271,31 @@ def test_a_new_commit_while_a_document_is_open_updates_the_list_beneath(
         assert preview.hit is not None and "Koursk" in preview.hit.text
 
     drive(sample_index, scenario)
+
+
+def test_a_damaged_index_is_told_once_not_at_every_refresh(sample_index: IndexDir) -> None:
+    """The refresh timer ticks every two seconds: a broken CURRENT must not stack one
+    error notification a tick (four at a time, for as long as the index stays broken),
+    and the error is told again once the index has healed and breaks anew."""
+
+    async def scenario(app: SnapsearchApp, pilot: Pilot[None]) -> None:
+        await app.workers.wait_for_complete()
+        current = sample_index.root / "CURRENT"
+        live = current.read_text()
+        current.write_text("g999999")
+        for _ in range(3):
+            await app.check_index().wait()
+        errors = [n for n in app._notifications if n.severity == "error"]
+        assert len(errors) == 1, [n.message for n in errors]
+        assert "CURRENT" in errors[0].message or "g999999" in errors[0].message
+        current.write_text(live)
+        await app.check_index().wait()
+        await pilot.press(*"Koursk")
+        await settle(pilot)
+        assert results_of(app) == [f"{SAMPLE_ID}:p3"], [n.message for n in app._notifications]
+        current.write_text("g999999")
+        await app.check_index().wait()
+        errors = [n for n in app._notifications if n.severity == "error"]
+        assert len(errors) == 2, [n.message for n in errors]
+
+    drive(sample_index, scenario)

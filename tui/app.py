@@ -85,6 +85,7 @@ class SnapsearchApp(App[None]):
         self._text = ""
         self._engine_lock = threading.Lock()  # one Whoosh searcher, used from worker threads
         self._documents = 0
+        self._refresh_error: str | None = None  # told once, until the index heals
         self._shown_for: str | None = None  # the text whose results are listed
         self.chat = ChatPane(id="chat")  # questions and answers
         self.quitting = False  # set by exit(): nothing is mounted into a closing screen
@@ -436,8 +437,11 @@ class SnapsearchApp(App[None]):
 
         Off the event loop, like searches: a long answer holds the engine, and the
         screen must not freeze waiting for it at every tick of the refresh timer."""
-        seen = await self._in_thread(self._reopen)
-        if seen is None or self.quitting:  # the error is already told; or closing
+        seen, error = await self._attempt(self._reopen)
+        if error is not None and error != self._refresh_error:
+            self.tell(error, severity="error", timeout=8)
+        self._refresh_error = error  # a damaged index is told once, not at every tick
+        if seen is None or self.quitting:
             return
         documents, infos = seen
         if documents != self._documents:
@@ -482,18 +486,26 @@ class SnapsearchApp(App[None]):
 
     async def _in_thread(self, function: Callable[..., T], *args: object) -> T | None:
         """Run index work off the event loop; report our errors as notifications."""
+        value, error = await self._attempt(function, *args)
+        if error is not None:
+            self.tell(error, severity="error", timeout=8)
+        return value
+
+    async def _attempt(
+        self, function: Callable[..., T], *args: object
+    ) -> tuple[T | None, str | None]:
+        """Index work off the event loop, holding the engine: its value, or its error."""
 
         def locked() -> T:
             with self._engine_lock:
                 return function(*args)
 
         try:
-            return await asyncio.to_thread(locked)
+            return await asyncio.to_thread(locked), None
         except SnapsearchError as exc:
-            self.tell(str(exc), severity="error", timeout=8)
+            return None, str(exc)
         except Exception as exc:  # a bug must not tear down the user's session
-            self.tell(f"unexpected {type(exc).__name__}: {exc}", severity="error", timeout=8)
-        return None
+            return None, f"unexpected {type(exc).__name__}: {exc}"
 
 
 def _one_line(text: str, width: int = SELECT_WIDTH) -> str:
