@@ -62,8 +62,34 @@ def test_unanswerable_question_gets_the_honest_reply_and_leads(sample_index: Ind
         assert "Je ne trouve pas de réponse" in str(
             message.query_one(".answer-text", Static).render()
         )
+        # Each lead shows its label, then the words around the question's, as `search
+        # ask` prints them: the closest paragraph often holds what was asked.
+        message = await ask(app, pilot, "Quel est le salaire de Kim Jong-un ?")
+        assert not message.answer.answerable and message.answer.citations, message.answer
+        citations = message.query_one(".citations", OptionList)
+        lead = message.answer.citations[0]
+        label, words = str(citations.get_option_at_index(0).prompt).split("\n")
+        assert label == f"[1] {lead.snapshot} {lead.date} ¶{lead.paragraph}"
+        assert len(words) > 40 and words.strip("…") in lead.text
+        await pilot.press("ctrl+y")
+        assert f"{label}\n    {words}" in app.clipboard
 
     drive(sample_index, scenario, size=(120, 40))
+
+
+def test_a_lead_with_markup_is_literal(index_dir: IndexDir, tmp_path: Path) -> None:
+    page = tmp_path / "markup-2026-11-26.txt"
+    text = "Le [b]maire[/b] a inauguré la ligne [/link] de tram lundi, sous la pluie."
+    page.write_text(make_page(headline="Trams", paragraphs=[text]))
+    build(index_dir, [page])
+
+    async def scenario(app: SnapsearchApp, pilot: Pilot[None]) -> None:
+        message = await ask(app, pilot, "Combien de passagers la ligne de tram du maire a-t-elle ?")
+        assert not message.answer.answerable, message.answer
+        prompt = str(message.query_one(".citations", OptionList).get_option_at_index(0).prompt)
+        assert "[b]maire[/b]" in prompt and "[/link]" in prompt
+
+    drive(index_dir, scenario, size=(120, 40))
 
 
 def test_typing_goes_on_while_an_answer_is_computed(sample_index: IndexDir) -> None:

@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from search.engine import Hit, label
+from search.engine import Hit, label, snippet
 
 from .render import literal, marked
 
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from search.ask import Answer
 
 __all__ = ["AnswerMessage", "ChatPane", "CitationList", "QuestionMessage", "citation_text"]
+
+LEAD_WIDTH = 100  # characters of a lead's text shown around the question's words
 
 
 class QuestionMessage(Static):
@@ -65,17 +67,30 @@ class AnswerMessage(Vertical):
         if self.answer.citations:
             title = "sources" if self.answer.answerable else "closest paragraphs"
             options = [
-                Option(literal(citation_text(n, hit)), id=str(n - 1))
+                Option(self._citation(n, hit), id=str(n - 1))
                 for n, hit in enumerate(self.answer.citations, 1)
             ]
             citations = CitationList(*options, classes="citations")
             citations.border_title = title
             yield citations
 
+    def _citation(self, number: int, hit: Hit) -> Content:
+        """A source's label; a lead's also shows the words around the question's, as
+        `search ask` prints them: an abstention's first lead often holds the answer."""
+        text = literal(citation_text(number, hit))
+        if self.answer.answerable:
+            return text
+        shown, spans = snippet(hit.text, hit.highlights, width=LEAD_WIDTH)
+        return Content.assemble(text, "\n", marked(shown, spans).stylize("dim"))
+
     def as_text(self) -> str:
-        """The answer and its citations as plain text, for the clipboard."""
+        """The answer and its citations (with a lead's words) as plain text, for the
+        clipboard."""
         lines = [self.answer.answer, ""]
-        lines += [citation_text(n, hit) for n, hit in enumerate(self.answer.citations, 1)]
+        for number, hit in enumerate(self.answer.citations, 1):
+            lines.append(citation_text(number, hit))
+            if not self.answer.answerable:
+                lines.append("    " + snippet(hit.text, hit.highlights, width=LEAD_WIDTH)[0])
         return "\n".join(lines).rstrip() + "\n"
 
 
