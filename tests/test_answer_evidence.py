@@ -47,12 +47,12 @@ def ask_one_page(tmp_path: Path, name: str, headline: str, text: str, question: 
         return answer(engine_, question, embedder=None)
 
 
-def best_passage(tmp_path: Path, name: str, headline: str, text: str, question: str) -> Passage:
-    """The passage `question` is judged on, lexically, in one page (`one_page`)."""
-    with one_page(tmp_path, name, headline, text) as engine_:
-        passage = judge(engine_, analyze(question, engine_.words), None, None).passage
-    assert passage is not None, question
-    return passage
+def judged(engine_: Engine, question: str) -> tuple[Passage, str]:
+    """The passage `question` is judged on, lexically, and its answer span's text:
+    what the reply would say, whether or not the confidence lets it."""
+    passage = judge(engine_, analyze(question, engine_.words), None, None).passage
+    assert passage is not None and passage.span is not None, (question, passage)
+    return passage, passage.hit.text[passage.span[0] : passage.span[1]]
 
 
 class BagOfWords:
@@ -188,9 +188,9 @@ def test_a_typed_span_is_kept_when_the_focus_noun_is_a_synonym(tmp_path: Path) -
 def test_a_unit_answers_the_focus_without_its_word(
     tmp_path: Path, question: str, sentence: str, expected: str
 ) -> None:
-    passage = best_passage(tmp_path, "unit", "Unit", sentence, question)
-    assert passage.span is not None, passage
-    assert expected in passage.hit.text[passage.span[0] : passage.span[1]]
+    with one_page(tmp_path, "unit", "Unit", sentence) as engine_:
+        _, span = judged(engine_, question)
+    assert expected in span
 
 
 @pytest.mark.parametrize(
@@ -225,11 +225,9 @@ def test_line_d_opening_is_never_the_brno_sentence(engine: Engine) -> None:
 def test_cost_of_line_d_is_the_70_billion(engine: Engine) -> None:
     """Not the sentence where `coûts` is a word of a condition (tests/test_answer.py
     checks what the reply makes of it)."""
-    question = analyze("Combien coûte la ligne D ?", engine.words)
-    passage = judge(engine, question, None, None).passage
-    assert passage is not None and passage.span is not None
+    passage, span = judged(engine, "Combien coûte la ligne D ?")
     assert (passage.hit.snapshot, passage.hit.paragraph) == (FR_PAGE, 2)
-    assert "70 milliards de couronnes" in passage.hit.text[passage.span[0] : passage.span[1]]
+    assert "70 milliards de couronnes" in span
 
 
 @pytest.mark.parametrize(

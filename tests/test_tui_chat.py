@@ -77,21 +77,6 @@ def test_unanswerable_question_gets_the_honest_reply_and_leads(sample_index: Ind
     drive(sample_index, scenario, size=(120, 40))
 
 
-def test_a_lead_with_markup_is_literal(index_dir: IndexDir, tmp_path: Path) -> None:
-    page = tmp_path / "markup-2026-11-26.txt"
-    text = "Le [b]maire[/b] a inauguré la ligne [/link] de tram lundi, sous la pluie."
-    page.write_text(make_page(headline="Trams", paragraphs=[text]))
-    build(index_dir, [page])
-
-    async def scenario(app: SnapsearchApp, pilot: Pilot[None]) -> None:
-        message = await ask(app, pilot, "Combien de passagers la ligne de tram du maire a-t-elle ?")
-        assert not message.answer.answerable, message.answer
-        prompt = str(message.query_one(".citations", OptionList).get_option_at_index(0).prompt)
-        assert "[b]maire[/b]" in prompt and "[/link]" in prompt
-
-    drive(index_dir, scenario, size=(120, 40))
-
-
 def test_typing_goes_on_while_an_answer_is_computed(sample_index: IndexDir) -> None:
     async def scenario(app: SnapsearchApp, pilot: Pilot[None]) -> None:
         app.query_one("#query", Input).value = TREATY
@@ -119,7 +104,7 @@ def test_copy_answer_puts_answer_and_citations_on_the_clipboard(sample_index: In
     drive(sample_index, scenario, size=(120, 40))
 
 
-def test_answer_text_with_markup_is_literal(index_dir: IndexDir, tmp_path: Path) -> None:
+def test_answer_and_lead_text_with_markup_is_literal(index_dir: IndexDir, tmp_path: Path) -> None:
     page = tmp_path / "markup-2026-11-26.txt"
     text = "Le maire [b]Vít Kalina[/b] a signé le décret [/link] sur les trams lundi matin."
     page.write_text(make_page(headline="Trams", paragraphs=[text]))
@@ -129,6 +114,10 @@ def test_answer_text_with_markup_is_literal(index_dir: IndexDir, tmp_path: Path)
         message = await ask(app, pilot, "Qui a signé le décret sur les trams ?")
         shown = str(message.query_one(".answer-text", Static).render())
         assert "[b]Vít Kalina[/b]" in shown and "[/link]" in shown
+        message = await ask(app, pilot, "Combien de passagers les trams du maire ont-ils ?")
+        assert not message.answer.answerable, message.answer
+        lead = str(message.query_one(".citations", OptionList).get_option_at_index(0).prompt)
+        assert "[b]Vít Kalina[/b]" in lead and "[/link]" in lead
 
     drive(index_dir, scenario, size=(120, 40))
 

@@ -129,12 +129,11 @@ def _missing(engine: Backend, question: Question, hit: Hit, bridged: bool) -> fl
     # Across languages a name is translated (`North Korean`, `nord-coréens`) where a
     # number is not: in a page of the other language reached by meaning (`bridged`, the
     # embedder's similarity), only numbers can be missing.
-    across = bridged and hit.lang != question.lang
-    specific = _has_digit_word if across else _is_specific
+    names = not (bridged and hit.lang != question.lang)
     parts = [
         [question.words[i] for i in group]
         for group in groups
-        if any(specific(question, question.words[i]) for i in group)
+        if any(_is_specific(question, question.words[i], names) for i in group)
     ]
     if not parts:
         return 0.0
@@ -149,12 +148,9 @@ def _missing(engine: Backend, question: Question, hit: Hit, bridged: bool) -> fl
     return len(absent) / len(parts)
 
 
-def _is_specific(question: Question, word: Word) -> bool:
-    return word.plain in question.names or _has_digit(word.raw)
-
-
-def _has_digit_word(question: Question, word: Word) -> bool:
-    return _has_digit(word.raw)
+def _is_specific(question: Question, word: Word, names: bool) -> bool:
+    """A number or year, or (unless `names` is off) a name of the question."""
+    return (names and word.plain in question.names) or _has_digit(word.raw)
 
 
 def _has_digit(text: str) -> bool:
